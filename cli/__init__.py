@@ -1,0 +1,1 @@
+"""The `ledger` command line: thin click commands that parse, call one function and render."""

@@ -1,0 +1,99 @@
+"""The ledger application: records batches of facts and reads back what it stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import JSONTranscoder
+
+from ledger.batch import Batch, Line, Receipt
+from ledger.domain.timeline import Timeline
+from ledger.facts import Origin
+from ledger.interchange.reader import read_facts
+from ledger.interchange.schema import parse
+from ledger.storage.session import LedgerStore
+from ledger.storage.transcodings import DateAsISO
+
+Progress = Callable[[int], None]
+
+
+class Ledger(Application[UUID]):
+    """The beneficiary ledger: every fact an immutable event, checked against the whole timeline."""
+
+    name = "Ledger"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    @property
+    def store(self) -> LedgerStore:
+        return cast(LedgerStore, self.recorder)
+
+    # -- recording -----------------------------------------------------------------------------
+
+    def record(
+        self,
+        lines: Iterable[Line],
+        *,
+        operator: str,
+        historical: bool = False,
+        progress: Progress | None = None,
+    ) -> Receipt:
+        """Check every line in order against the ledger; record all of them, or none."""
+        with self.store.writing() as session:
+            batch = Batch(
+                session,
+                self.mapper,
+                operator=operator,
+                historical=historical,
+                now=dt.datetime.now(dt.UTC),
+                progress=progress,
+            )
+            return batch.run(lines)
+
+    def record_dicts(
+        self,
+        objs: Iterable[Mapping[str, Any]],
+        *,
+        operator: str,
+        historical: bool = False,
+        source: str = "<input>",
+    ) -> Receipt:
+        """Record event-log v1 objects given in memory (as if they were the lines of a file)."""
+        lines = (parse(dict(obj), Origin(source, n)) for n, obj in enumerate(objs, start=1))
+        return self.record(lines, operator=operator, historical=historical)
+
+    def import_file(
+        self,
+        path: Path,
+        *,
+        operator: str,
+        historical: bool = False,
+        progress: Progress | None = None,
+    ) -> Receipt:
+        """Record one event-log file atomically (`import FILE`)."""
+        return self.record(read_facts(path), operator=operator, historical=historical,
+                           progress=progress)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def stored_events(self, after: int = 0) -> Iterator[tuple[int, Timeline.Event]]:
+        """Every stored event with its position, in position order."""
+        for rows in self.store.iter_rows(after):
+            for position, originator_id, version, topic, state in rows:
+                event = self.mapper.to_domain_event(
+                    _stored(originator_id, version, topic, state)
+                )
+                yield position, cast(Timeline.Event, event)
+
+
+def _stored(originator_id: str, version: int, topic: str, state: bytes) -> Any:
+    from eventsourcing.persistence import StoredEvent
+
+    return StoredEvent(UUID(originator_id), version, topic, state)

@@ -1,0 +1,82 @@
+"""The one place that turns a `--store` URL into a configured ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+import psycopg
+
+from ledger.application import Ledger
+from ledger.errors import StoreNotFound
+
+SQLITE_LOCK_TIMEOUT_S = 300
+_POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+def is_postgres(url: str) -> bool:
+    return urlparse(url).scheme in _POSTGRES_SCHEMES
+
+
+def sqlite_path(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///").removeprefix("sqlite://"))
+
+
+def store_env(url: str) -> dict[str, str]:
+    """The eventsourcing environment for a store URL (a SQLite path or a postgresql:// URL)."""
+    if is_postgres(url):
+        parts = urlparse(url)
+        query = parse_qs(parts.query)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": "ledger.storage.postgres:LedgerPostgresRecorder",
+            "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_POOL_SIZE": "2",
+        }
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "APPLICATION_RECORDER_TOPIC": "ledger.storage.sqlite:LedgerSQLiteRecorder",
+        "SQLITE_DBNAME": str(sqlite_path(url)),
+        "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT_S),
+    }
+
+
+def open_ledger(url: str, *, create: bool = False) -> Ledger:
+    """Open the ledger at `url`; with `create`, make its tables if they are not there yet."""
+    if not create and not _exists(url):
+        raise StoreNotFound(f"no ledger at {_shown(url)}; create one with `ledger init`")
+    ledger = Ledger(env=store_env(url))
+    ledger.store.url = url
+    return ledger
+
+
+def _exists(url: str) -> bool:
+    if not is_postgres(url):
+        return sqlite_path(url).is_file()
+    env = store_env(url)
+    conninfo = psycopg.conninfo.make_conninfo(
+        dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None, connect_timeout=10,
+    )
+    try:
+        with psycopg.connect(conninfo) as connection:
+            row = connection.execute(
+                "SELECT to_regclass(%s)", (f"{env['POSTGRES_SCHEMA']}.ledger_events",)
+            ).fetchone()
+    except psycopg.OperationalError as failure:
+        raise StoreNotFound(f"cannot reach {_shown(url)}: {failure}".strip()) from None
+    return row is not None and row[0] is not None
+
+
+def _shown(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlparse(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url

@@ -1,0 +1,15 @@
+"""Stable aggregate ids: one programme per code, one enrolment per programme and beneficiary."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid5
+
+_NAMESPACE = UUID("6f1d3c1e-7b1a-4f44-9a57-2f1c0f8d5e21")
+
+
+def programme_id(programme: str) -> UUID:
+    return uuid5(_NAMESPACE, f"programme:{programme}")
+
+
+def enrolment_id(programme: str, beneficiary: str) -> UUID:
+    return uuid5(_NAMESPACE, f"enrolment:{programme}:{beneficiary}")

@@ -1,0 +1,93 @@
+"""Reading event log files (.jsonl, .jsonl.gz) line by line, turning every defect into a FieldError."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from ledger.facts import Fact, Origin
+from ledger.interchange.schema import FieldError, parse
+
+MAX_LINE_BYTES = 1 << 20  # a v1 line is a few hundred bytes; anything near this is not an event
+_BOM = b"\xef\xbb\xbf"
+
+
+class FileUnreadable(Exception):
+    """The file as a whole cannot be read (missing, not a file, wrong suffix)."""
+
+
+def read_facts(path: Path) -> Iterator[Fact | list[FieldError]]:
+    """Yield each line's Fact, or its errors; a broken stream ends with an error for its line."""
+    source = str(path)
+    if not path.is_file():
+        raise FileUnreadable(f"{source}: no such file")
+    if not (path.name.endswith(".jsonl") or path.name.endswith(".jsonl.gz")):
+        raise FileUnreadable(f"{source}: expected a .jsonl or .jsonl.gz file")
+    opener = gzip.open if path.name.endswith(".gz") else open
+    line_no = 0
+    with opener(path, "rb") as stream:
+        try:
+            while True:
+                raw = _next_line(stream)
+                if raw is None:
+                    return
+                line_no += 1
+                origin = Origin(source, line_no)
+                if isinstance(raw, FieldError):
+                    yield [FieldError(origin, raw.field, raw.reason)]
+                    continue
+                if line_no == 1 and raw.startswith(_BOM):
+                    raw = raw[len(_BOM) :]
+                raw = raw.rstrip(b"\r\n")
+                if not raw.strip():
+                    continue
+                yield decode_line(raw, origin)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as broken:
+            yield [FieldError(Origin(source, line_no + 1), "file", f"the gzip stream is broken: {broken}")]
+
+
+def _next_line(stream: IO[bytes]) -> bytes | FieldError | None:
+    raw = stream.readline(MAX_LINE_BYTES + 1)
+    if not raw:
+        return None
+    if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+        while True:  # skip the rest of the oversized line without holding it
+            rest = stream.readline(MAX_LINE_BYTES)
+            if not rest or rest.endswith(b"\n"):
+                break
+        return FieldError(Origin("", 0), "line", f"is longer than {MAX_LINE_BYTES} bytes")
+    return raw
+
+
+def decode_line(raw: bytes, origin: Origin) -> Fact | list[FieldError]:
+    """Decode one line's bytes as a JSON object and check it."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return [FieldError(origin, "line", f"is not valid UTF-8 (byte {bad.start})")]
+    try:
+        obj = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKey as duplicate:
+        return [FieldError(origin, str(duplicate)[:64], "is given more than once")]
+    except RecursionError:
+        return [FieldError(origin, "line", "is JSON nested too deeply")]
+    except json.JSONDecodeError as bad:
+        return [FieldError(origin, "line", f"is not valid JSON: {bad.msg} at column {bad.colno}")]
+    return parse(obj, origin)
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result

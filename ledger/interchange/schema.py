@@ -1,0 +1,269 @@
+"""The fields of event log v1 and how each is checked; one line in, a Fact or its field errors out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.domain.enrolment import EXIT_REASONS, SEXES
+from ledger.domain.programme import BENEFITS
+from ledger.facts import CENT, Fact, Origin
+from ledger.geography import load_geography
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One refused field of one line: rendered as `file:line: field: reason`."""
+
+    origin: Origin
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.field}: {self.reason}"
+
+
+class Invalid(ValueError):
+    """A field's value is not acceptable; the message says why."""
+
+
+Check = Callable[[Any], Any]
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_TIMESTAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})\Z"
+)
+_PERIOD = re.compile(r"(\d{4})-(\d{2})\Z")
+_AMOUNT = re.compile(r"\d{1,15}(\.\d{1,2})?\Z")
+MAX_NOTE = 500
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise Invalid(f"must be a string, not {_json_type(value)}")
+    return value
+
+
+def pattern(regex: str, description: str) -> Check:
+    compiled = re.compile(regex + r"\Z")
+
+    def check(value: Any) -> str:
+        text = _string(value)
+        if not compiled.match(text):
+            raise Invalid(f"{text[:80]!r} is not {description}")
+        return text
+
+    return check
+
+
+def text(max_length: int) -> Check:
+    def check(value: Any) -> str:
+        content = _string(value)
+        if not content.strip():
+            raise Invalid("must not be empty")
+        if len(content) > max_length:
+            raise Invalid(f"is {len(content)} characters long; at most {max_length}")
+        return content
+
+    return check
+
+
+def choice(options: tuple[str, ...]) -> Check:
+    def check(value: Any) -> str:
+        content = _string(value)
+        if content not in options:
+            raise Invalid(f"{content[:40]!r} is not one of {', '.join(options)}")
+        return content
+
+    return check
+
+
+def date(value: Any) -> dt.date:
+    content = _string(value)
+    if not _DATE.match(content):
+        raise Invalid(f"{content[:40]!r} is not a date (YYYY-MM-DD)")
+    try:
+        return dt.date.fromisoformat(content)
+    except ValueError:
+        raise Invalid(f"{content!r} is not a real date") from None
+
+
+def timestamp(value: Any) -> dt.datetime:
+    content = _string(value)
+    if not _TIMESTAMP.match(content):
+        raise Invalid(f"{content[:40]!r} is not an RFC 3339 timestamp with an offset")
+    try:
+        return dt.datetime.fromisoformat(content.replace("z", "Z"))
+    except ValueError:
+        raise Invalid(f"{content!r} is not a real time") from None
+
+
+def district(value: Any) -> str:
+    code = _string(value)
+    if not re.fullmatch(r"\d{4}", code):
+        raise Invalid(f"{code[:40]!r} is not a 4-digit district code")
+    if code not in load_geography():
+        raise Invalid(f"{code} is not a district of the ledger's geography")
+    return code
+
+
+def amount(value: Any) -> decimal.Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        hint = "; write it as a decimal string, e.g. \"1500.50\"" if isinstance(value, float) else ""
+        raise Invalid(f"must be a decimal string or an integer, not {_json_type(value)}{hint}")
+    content = str(value)
+    if content.startswith("-") or (isinstance(value, int) and value <= 0):
+        raise Invalid(f"{content[:40]} must be greater than 0")
+    if not _AMOUNT.match(content):
+        raise Invalid(
+            f"{content[:40]!r} is not an amount (digits, at most 2 decimals, below 10^15)"
+        )
+    result = decimal.Decimal(content)
+    if result <= 0:
+        raise Invalid(f"{content} must be greater than 0")
+    return result.quantize(CENT)
+
+
+def period(value: Any) -> str:
+    content = _string(value)
+    match = _PERIOD.match(content)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise Invalid(f"{content[:40]!r} is not a month (YYYY-MM)")
+    return content
+
+
+IDENTIFIER = pattern(r"[A-Za-z0-9._-]{1,64}", "an id of 1–64 letters, digits, '.', '_' or '-'")
+EVENT_ID = pattern(r"[^\x00-\x1f\x7f]{1,128}", "an id of 1–128 printable characters")
+PROGRAMME = pattern(r"[a-z0-9][a-z0-9-]{0,39}", "a programme code ([a-z0-9][a-z0-9-]{0,39})")
+CURRENCY = pattern(r"[A-Z]{3}", "a currency code (ISO 4217, e.g. LAK)")
+OPERATOR = text(128)
+REASON = text(MAX_NOTE)
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """One event's own fields: which are required and how each is checked."""
+
+    required: Mapping[str, Check]
+    optional: Mapping[str, Check]
+
+    @property
+    def names(self) -> set[str]:
+        return set(self.required) | set(self.optional)
+
+
+EVENTS: dict[str, Spec] = {
+    "ProgrammeRegistered": Spec(
+        {"programme": PROGRAMME, "name": text(200), "benefit": choice(BENEFITS)},
+        {"currency": CURRENCY},
+    ),
+    "DistrictExpanded": Spec({"programme": PROGRAMME, "district": district}, {}),
+    "DistrictWithdrawn": Spec({"programme": PROGRAMME, "district": district}, {}),
+    "BeneficiaryEnrolled": Spec(
+        {
+            "programme": PROGRAMME,
+            "beneficiary": IDENTIFIER,
+            "district": district,
+            "sex": choice(SEXES),
+        },
+        {"birth_date": date, "household": IDENTIFIER},
+    ),
+    "BeneficiaryTransferred": Spec(
+        {"programme": PROGRAMME, "beneficiary": IDENTIFIER, "district": district}, {}
+    ),
+    "BeneficiaryExited": Spec(
+        {"programme": PROGRAMME, "beneficiary": IDENTIFIER, "reason": choice(EXIT_REASONS)}, {}
+    ),
+    "PaymentRecorded": Spec(
+        {
+            "programme": PROGRAMME,
+            "beneficiary": IDENTIFIER,
+            "payment": IDENTIFIER,
+            "amount": amount,
+            "period": period,
+        },
+        {"currency": CURRENCY},
+    ),
+    "PaymentReversed": Spec(
+        {"programme": PROGRAMME, "payment": IDENTIFIER, "reason": REASON}, {}
+    ),
+    "EventRetracted": Spec({"retracts": EVENT_ID, "reason": REASON}, {}),
+}
+
+ENVELOPE: dict[str, Check] = {
+    "id": EVENT_ID,
+    "recorded_at": timestamp,
+    "operator": OPERATOR,
+    "note": text(MAX_NOTE),
+}
+
+
+def parse(obj: Any, origin: Origin) -> Fact | list[FieldError]:
+    """Check one decoded line; return the Fact, or every field error found on it."""
+    if not isinstance(obj, dict):
+        return [FieldError(origin, "line", f"must be a JSON object, not {_json_type(obj)}")]
+    errors: list[FieldError] = []
+
+    def take(name: str, check: Check) -> Any:
+        try:
+            return check(obj[name])
+        except Invalid as invalid:
+            errors.append(FieldError(origin, name, str(invalid)))
+            return None
+
+    name = obj.get("event")
+    if "event" not in obj:
+        return [FieldError(origin, "event", "is missing")]
+    if not isinstance(name, str) or name not in EVENTS:
+        shown = name[:40] if isinstance(name, str) else _json_type(name)
+        return [FieldError(origin, "event", f"{shown!r} is not an event of format v1")]
+    spec = EVENTS[name]
+    effective = take("effective_date", date) if "effective_date" in obj else None
+    if "effective_date" not in obj:
+        errors.append(FieldError(origin, "effective_date", "is missing"))
+    for key in obj:
+        if key not in spec.names and key not in ENVELOPE and key not in ("event", "effective_date"):
+            errors.append(FieldError(origin, str(key)[:64], f"is not a field of {name}"))
+    fields: dict[str, Any] = {}
+    for key, check in spec.required.items():
+        if key not in obj or obj[key] is None:
+            errors.append(FieldError(origin, key, "is missing"))
+        else:
+            fields[key] = take(key, check)
+    for key, check in spec.optional.items():
+        fields[key] = take(key, check) if obj.get(key) is not None else None
+    envelope = {
+        key: take(key, check) if obj.get(key) is not None else None
+        for key, check in ENVELOPE.items()
+    }
+    if errors:
+        return errors
+    assert effective is not None
+    return Fact(
+        event=name,
+        effective_date=effective,
+        fields=fields,
+        id=envelope["id"],
+        recorded_at=envelope["recorded_at"],
+        operator=envelope["operator"],
+        note=envelope["note"],
+        origin=origin,
+    )
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"

@@ -1,0 +1,1 @@
+"""Stores: the eventsourcing library's recorders, extended with the ledger's keys, placements and chain."""

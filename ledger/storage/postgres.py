@@ -1,0 +1,228 @@
+"""The shared store: the library's PostgreSQL recorder plus the ledger's tables, in one schema."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import sql
+from psycopg.rows import tuple_row
+
+from ledger.storage.session import (
+    GENESIS,
+    ChainLink,
+    Key,
+    LedgerStore,
+    Placement,
+    Row,
+    Session,
+)
+
+
+class PostgresSession(Session):
+    def __init__(self, cursor: psycopg.Cursor[Any], names: _Names):
+        self.cursor = cursor
+        self.names = names
+
+    def find_keys(self, keys: Collection[str]) -> dict[str, Key]:
+        if not keys:
+            return {}
+        self.cursor.execute(
+            sql.SQL("SELECT key, originator_id, digest FROM {} WHERE key = ANY(%s)").format(
+                self.names.keys
+            ),
+            (list(keys),),
+        )
+        return {k: Key(k, UUID(str(o)), d) for k, o, d in self.cursor.fetchall()}
+
+    def load(self, originator_ids: Collection[UUID]) -> dict[UUID, list[StoredEvent]]:
+        loaded: dict[UUID, list[StoredEvent]] = {}
+        if not originator_ids:
+            return loaded
+        self.cursor.execute(
+            sql.SQL(
+                "SELECT originator_id, originator_version, topic, state FROM {} "
+                "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+            ).format(self.names.events),
+            (list(originator_ids),),
+        )
+        for originator_id, version, topic, state in self.cursor.fetchall():
+            loaded.setdefault(originator_id, []).append(
+                StoredEvent(originator_id, version, topic, bytes(state))
+            )
+        return loaded
+
+    def placements(self, programme: str, districts: Collection[str] | None) -> set[UUID]:
+        if districts is None:
+            self.cursor.execute(
+                sql.SQL("SELECT originator_id FROM {} WHERE programme = %s").format(
+                    self.names.placements
+                ),
+                (programme,),
+            )
+        else:
+            self.cursor.execute(
+                sql.SQL(
+                    "SELECT originator_id FROM {} WHERE programme = %s AND district = ANY(%s)"
+                ).format(self.names.placements),
+                (programme, list(districts)),
+            )
+        return {row[0] for row in self.cursor.fetchall()}
+
+    def last_state(self) -> bytes | None:
+        self.cursor.execute(
+            sql.SQL("SELECT state FROM {} ORDER BY notification_id DESC LIMIT 1").format(
+                self.names.events
+            )
+        )
+        row = self.cursor.fetchone()
+        return bytes(row[0]) if row else None
+
+    def _head(self) -> tuple[int, bytes]:
+        self.cursor.execute(
+            sql.SQL("SELECT COALESCE(MAX(notification_id), 0) FROM {}").format(self.names.events)
+        )
+        top = int(self.cursor.fetchone()[0])  # type: ignore[index]
+        self.cursor.execute(
+            sql.SQL("SELECT position, digest FROM {} ORDER BY position DESC LIMIT 1").format(
+                self.names.chain
+            )
+        )
+        last = self.cursor.fetchone()
+        if last is None:
+            return top, GENESIS
+        return max(top, int(last[0])), bytes(last[1])
+
+    def _insert(self, rows: Sequence[Row], links: Sequence[ChainLink], keys: Sequence[Key],
+                placements: Sequence[Placement]) -> None:
+        try:
+            with self.cursor.copy(
+                sql.SQL(
+                    "COPY {} (notification_id, originator_id, originator_version, topic, state) "
+                    "FROM STDIN"
+                ).format(self.names.events)
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            with self.cursor.copy(
+                sql.SQL("COPY {} (position, digest) FROM STDIN").format(self.names.chain)
+            ) as copy:
+                for link in links:
+                    copy.write_row((link.position, link.digest))
+            with self.cursor.copy(
+                sql.SQL("COPY {} (key, originator_id, digest) FROM STDIN").format(self.names.keys)
+            ) as copy:
+                for key in keys:
+                    copy.write_row((key.key, key.originator_id, key.digest))
+            if placements:
+                self.cursor.executemany(
+                    sql.SQL(
+                        "INSERT INTO {} (programme, district, originator_id) VALUES (%s, %s, %s) "
+                        "ON CONFLICT DO NOTHING"
+                    ).format(self.names.placements),
+                    [(p.programme, p.district, p.originator_id) for p in placements],
+                )
+        except psycopg.errors.UniqueViolation as conflict:
+            raise IntegrityError(conflict) from conflict
+
+
+class _Names:
+    def __init__(self, schema: str, events_table: str):
+        self.events = sql.Identifier(schema, events_table)
+        self.keys = sql.Identifier(schema, "ledger_keys")
+        self.placements = sql.Identifier(schema, "ledger_placements")
+        self.chain = sql.Identifier(schema, "ledger_chain")
+        self.qualified_events = sql.Identifier(schema, events_table).as_string()
+
+
+class LedgerPostgresRecorder(PostgresApplicationRecorder, LedgerStore):
+    """The library's application recorder, with the ledger's tables and sessions beside it."""
+
+    kind = "postgres"
+    url = ""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.names = _Names(datastore.schema, events_table_name)
+        for statement in (
+            "CREATE TABLE IF NOT EXISTS {keys} (key text PRIMARY KEY, originator_id uuid NOT NULL, "
+            "digest text NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS {placements} (programme text, district text, "
+            "originator_id uuid, PRIMARY KEY (programme, district, originator_id))",
+            "CREATE TABLE IF NOT EXISTS {chain} (position bigint PRIMARY KEY, digest bytea NOT NULL)",
+        ):
+            self.sql_create_statements.append(
+                sql.SQL(statement).format(
+                    keys=self.names.keys, placements=self.names.placements, chain=self.names.chain
+                )
+            )
+
+    @contextmanager
+    def _transaction(self, *, lock: bool) -> Iterator[PostgresSession]:
+        try:
+            with self.datastore.get_connection() as connection, connection.transaction(), \
+                    connection.cursor(row_factory=tuple_row) as cursor:
+                if lock:
+                    cursor.execute(
+                        sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(self.names.events)
+                    )
+                yield PostgresSession(cursor, self.names)
+                if lock:
+                    # Positions are chosen by the ledger, not the sequence; keep it ahead of them.
+                    cursor.execute(
+                        sql.SQL(
+                            "SELECT setval(pg_get_serial_sequence(%s, 'notification_id'), "
+                            "GREATEST((SELECT MAX(notification_id) FROM {}), 1))"
+                        ).format(self.names.events),
+                        (self.names.qualified_events,),
+                    )
+        except psycopg.OperationalError as failure:
+            raise OperationalError(failure) from failure
+
+    def reading(self) -> Iterator[PostgresSession]:  # type: ignore[override]
+        return self._transaction(lock=False)
+
+    def writing(self) -> Iterator[PostgresSession]:  # type: ignore[override]
+        return self._transaction(lock=True)
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
+        """The library's own saves go through the ledger's session, so they are chained too."""
+        with self.writing() as session:
+            return session.append(stored_events, kwargs.get("keys", ()),
+                                  kwargs.get("placements", ()))
+
+    def max_position(self) -> int:
+        with self.reading() as session:
+            session.cursor.execute(
+                sql.SQL("SELECT COALESCE(MAX(notification_id), 0) FROM {}").format(
+                    self.names.events
+                )
+            )
+            return int(session.cursor.fetchone()[0])  # type: ignore[index]
+
+    def read_rows(self, after: int, limit: int) -> list[Row]:
+        with self.reading() as session:
+            session.cursor.execute(
+                sql.SQL(
+                    "SELECT notification_id, replace(originator_id::text, '-', ''), "
+                    "originator_version, topic, state FROM {} WHERE notification_id > %s "
+                    "ORDER BY notification_id LIMIT %s"
+                ).format(self.names.events),
+                (after, limit),
+            )
+            return [(p, o, v, t, bytes(s)) for p, o, v, t, s in session.cursor.fetchall()]
+
+    def read_chain(self, after: int, limit: int) -> list[ChainLink]:
+        with self.reading() as session:
+            session.cursor.execute(
+                sql.SQL(
+                    "SELECT position, digest FROM {} WHERE position > %s ORDER BY position LIMIT %s"
+                ).format(self.names.chain),
+                (after, limit),
+            )
+            return [ChainLink(int(p), bytes(d)) for p, d in session.cursor.fetchall()]

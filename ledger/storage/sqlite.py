@@ -1,0 +1,208 @@
+"""The embedded store: the library's SQLite recorder plus the ledger's tables, in one file."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
+
+from ledger.storage.session import (
+    GENESIS,
+    ChainLink,
+    Key,
+    LedgerStore,
+    Placement,
+    Row,
+    Session,
+)
+
+_CHUNK = 500  # host parameters per IN (...) list, well under SQLite's limit
+BUSY_TIMEOUT_S = 300.0
+
+
+class SQLiteSession(Session):
+    def __init__(self, connection: sqlite3.Connection, table: str):
+        self.db = connection
+        self.table = table
+
+    def find_keys(self, keys: Collection[str]) -> dict[str, Key]:
+        found: dict[str, Key] = {}
+        for chunk in _chunks(list(keys)):
+            marks = ",".join("?" * len(chunk))
+            for key, originator_id, digest in self.db.execute(
+                f"SELECT key, originator_id, digest FROM ledger_keys WHERE key IN ({marks})", chunk
+            ):
+                found[key] = Key(key, UUID(originator_id), digest)
+        return found
+
+    def load(self, originator_ids: Collection[UUID]) -> dict[UUID, list[StoredEvent]]:
+        loaded: dict[UUID, list[StoredEvent]] = {}
+        for chunk in _chunks([i.hex for i in originator_ids]):
+            marks = ",".join("?" * len(chunk))
+            cursor = self.db.execute(
+                "SELECT originator_id, originator_version, topic, state "
+                f"FROM {self.table} WHERE originator_id IN ({marks}) "
+                "ORDER BY originator_id, originator_version",
+                chunk,
+            )
+            for originator_id, version, topic, state in cursor:
+                uuid = UUID(originator_id)
+                loaded.setdefault(uuid, []).append(StoredEvent(uuid, version, topic, state))
+        return loaded
+
+    def placements(self, programme: str, districts: Collection[str] | None) -> set[UUID]:
+        if districts is None:
+            rows = self.db.execute(
+                "SELECT originator_id FROM ledger_placements WHERE programme = ?", (programme,)
+            )
+            return {UUID(r[0]) for r in rows}
+        found: set[UUID] = set()
+        for district in districts:
+            rows = self.db.execute(
+                "SELECT originator_id FROM ledger_placements WHERE programme = ? AND district = ?",
+                (programme, district),
+            )
+            found.update(UUID(r[0]) for r in rows)
+        return found
+
+    def last_state(self) -> bytes | None:
+        row = self.db.execute(
+            f"SELECT state FROM {self.table} ORDER BY rowid DESC LIMIT 1"
+        ).fetchone()
+        return bytes(row[0]) if row else None
+
+    def _head(self) -> tuple[int, bytes]:
+        top = self.db.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {self.table}").fetchone()[0]
+        last = self.db.execute(
+            "SELECT position, digest FROM ledger_chain ORDER BY position DESC LIMIT 1"
+        ).fetchone()
+        if last is None:
+            return top, GENESIS
+        return max(top, last[0]), bytes(last[1])
+
+    def _insert(self, rows: Sequence[Row], links: Sequence[ChainLink], keys: Sequence[Key],
+                placements: Sequence[Placement]) -> None:
+        try:
+            self.db.executemany(
+                f"INSERT INTO {self.table} (rowid, originator_id, originator_version, topic, state)"
+                " VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+            self.db.executemany(
+                "INSERT INTO ledger_chain (position, digest) VALUES (?, ?)",
+                [(link.position, link.digest) for link in links],
+            )
+            self.db.executemany(
+                "INSERT INTO ledger_keys (key, originator_id, digest) VALUES (?, ?, ?)",
+                [(k.key, k.originator_id.hex, k.digest) for k in keys],
+            )
+            self.db.executemany(
+                "INSERT OR IGNORE INTO ledger_placements (programme, district, originator_id) "
+                "VALUES (?, ?, ?)",
+                [(p.programme, p.district, p.originator_id.hex) for p in placements],
+            )
+        except sqlite3.IntegrityError as conflict:
+            raise IntegrityError(conflict) from conflict
+
+
+class LedgerSQLiteRecorder(SQLiteApplicationRecorder, LedgerStore):
+    """The library's application recorder, with the ledger's tables and sessions beside it."""
+
+    kind = "sqlite"
+
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name)
+        self.path = datastore.pool.db_name
+        self.url = self.path
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS ledger_keys ("
+            "key TEXT PRIMARY KEY, originator_id TEXT NOT NULL, digest TEXT NOT NULL) WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS ledger_placements ("
+            "programme TEXT, district TEXT, originator_id TEXT, "
+            "PRIMARY KEY (programme, district, originator_id)) WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS ledger_chain ("
+            "position INTEGER PRIMARY KEY, digest BLOB NOT NULL)",
+        ]
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_S,
+                                     check_same_thread=False)
+        connection.execute("PRAGMA journal_mode=WAL")
+        return connection
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[SQLiteSession]:
+        connection = self._connect()
+        try:
+            try:
+                connection.execute(begin)
+            except sqlite3.OperationalError as busy:
+                raise OperationalError(busy) from busy
+            try:
+                yield SQLiteSession(connection, self.events_table_name)
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+        finally:
+            connection.close()
+
+    def reading(self) -> Iterator[SQLiteSession]:  # type: ignore[override]
+        return self._transaction("BEGIN")
+
+    def writing(self) -> Iterator[SQLiteSession]:  # type: ignore[override]
+        return self._transaction("BEGIN IMMEDIATE")
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
+        """The library's own saves go through the ledger's session, so they are chained too."""
+        with self.writing() as session:
+            return session.append(stored_events, kwargs.get("keys", ()),
+                                  kwargs.get("placements", ()))
+
+    def max_position(self) -> int:
+        connection = self._connect()
+        try:
+            row = connection.execute(
+                f"SELECT COALESCE(MAX(rowid), 0) FROM {self.events_table_name}"
+            ).fetchone()
+            return int(row[0])
+        finally:
+            connection.close()
+
+    def read_rows(self, after: int, limit: int) -> list[Row]:
+        connection = self._connect()
+        try:
+            return connection.execute(
+                "SELECT rowid, originator_id, originator_version, topic, state "
+                f"FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                (after, limit),
+            ).fetchall()
+        finally:
+            connection.close()
+
+    def read_chain(self, after: int, limit: int) -> list[ChainLink]:
+        connection = self._connect()
+        try:
+            return [
+                ChainLink(position, bytes(digest))
+                for position, digest in connection.execute(
+                    "SELECT position, digest FROM ledger_chain WHERE position > ? "
+                    "ORDER BY position LIMIT ?",
+                    (after, limit),
+                )
+            ]
+        finally:
+            connection.close()
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
