@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.persistence import Mapper
@@ -98,10 +98,11 @@ class Batch:
         iterator = iter(lines)
         while window := list(islice(iterator, WINDOW)):
             facts = [line for line in window if isinstance(line, Fact)]
-            self._prefetch(facts)
+            identities = {id(fact): fact.identity() for fact in facts}
+            self._prefetch(facts, [event_id for event_id, _ in identities.values()])
             for line in window:
                 if isinstance(line, Fact):
-                    self._take(line)
+                    self._take(line, *identities[id(line)])
                 else:
                     self.refusals.extend(line)
             if self.progress:
@@ -111,41 +112,42 @@ class Batch:
         self._flush()
         return self.receipt
 
-    def _prefetch(self, facts: list[Fact]) -> None:
+    def _prefetch(self, facts: list[Fact], event_ids: list[str]) -> None:
+        """Fetch the keys and timelines a window of facts needs, in bulk."""
+        id_keys = {"id:" + event_id for event_id in event_ids}
+        self.known_keys.update(self.session.find_keys(id_keys - self.known_keys.keys()))
         keys: set[str] = set()
         targets: set[str] = set()  # keys whose timelines are needed, not just their existence
         ids: set[UUID] = set()
-        for fact in facts:
-            keys.add("id:" + fact.event_id)
-            programme = fact.fields.get("programme")
-            if programme is not None:
+        for fact, event_id in zip(facts, event_ids, strict=True):
+            if "id:" + event_id in self.known_keys:
+                continue  # already recorded: nothing of it needs loading
+            programme: str = fact.fields.get("programme", "")
+            if programme:
                 ids.add(programme_id(programme))
             beneficiary = fact.fields.get("beneficiary")
-            if programme is not None and beneficiary is not None:
+            if programme and beneficiary is not None:
                 ids.add(enrolment_id(programme, beneficiary))
-            if fact.event in ("PaymentRecorded", "PaymentReversed"):
+            if fact.event == "PaymentRecorded":
                 keys.add(_payment_key(programme, fact.fields["payment"]))
-            if fact.event == "PaymentReversed":
+            elif fact.event == "PaymentReversed":
                 targets.add(_payment_key(programme, fact.fields["payment"]))
             elif fact.event == "EventRetracted":
                 targets.add("id:" + fact.fields["retracts"])
         keys |= targets
-        wanted = keys - self.known_keys.keys()
-        self.known_keys.update(self.session.find_keys(wanted))
+        self.known_keys.update(self.session.find_keys(keys - self.known_keys.keys()))
         ids.update(self.known_keys[k].originator_id for k in targets if k in self.known_keys)
         self.timelines.preload(ids)
 
     # -- one fact ------------------------------------------------------------------------------
 
-    def _take(self, fact: Fact) -> None:
+    def _take(self, fact: Fact, event_id: str, digest: str) -> None:
         try:
-            self._apply(fact)
+            self._apply(fact, event_id, digest)
         except RuleViolation as violation:
             self.refusals.append(FieldError(fact.origin, violation.field, str(violation)))
 
-    def _apply(self, fact: Fact) -> None:
-        event_id = fact.event_id
-        digest = fact.content_digest
+    def _apply(self, fact: Fact, event_id: str, digest: str) -> None:
         earlier = self.batch_ids.get(event_id)
         if earlier is not None:
             raise RuleViolation(None, f"{event_id!r} is also the id of line {earlier[0]}", field="id")
@@ -208,7 +210,8 @@ class Batch:
         return recorded
 
     def _stage(self, fact: Fact, timeline: Timeline[Any], digest: str) -> None:
-        for event in timeline.collect_events():
+        for collected in timeline.collect_events():
+            event = cast(Timeline.Event, collected)
             self.pending.append(event)
             self.pending_keys.append(Key("id:" + event.event_id, timeline.id, digest))
             self.batch_ids[event.event_id] = (fact.origin.line, timeline.id)

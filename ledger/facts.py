@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
 
 CENT = decimal.Decimal("0.01")
 
@@ -40,25 +38,36 @@ class Fact:
 
     @property
     def content_digest(self) -> str:
-        """A digest of what the fact says (not who recorded it, when, or under which id)."""
-        canonical = {
-            "event": self.event,
-            "effective_date": self.effective_date.isoformat(),
-            "note": self.note,
-            **{k: _canonical(v) for k, v in self.fields.items()},
-        }
-        text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        """A digest of what the fact says (not who recorded it, when, or under which id).
+
+        A payment's currency is always its programme's, so it is left out: a line that names
+        it and one that relies on the default say the same thing.
+        """
+        parts = [self.event, self.effective_date.isoformat(), _canonical(self.note)]
+        parts.extend(
+            f"{k}={_canonical(self.fields[k])}"
+            for k in sorted(self.fields)
+            if not (k == "currency" and self.event == "PaymentRecorded")
+        )
+        text = "\x1f".join(parts)
         return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+    def identity(self) -> tuple[str, str]:
+        """The fact's id (given, or derived from its content so a re-import never doubles it)
+        and its content digest."""
+        digest = self.content_digest
+        return (self.id if self.id is not None else f"auto-{digest}"), digest
 
     @property
     def event_id(self) -> str:
-        """The given id, or a stable one derived from the content (so a re-import never doubles)."""
-        return self.id if self.id is not None else f"auto-{self.content_digest}"
+        return self.identity()[0]
 
 
-def _canonical(value: Any) -> Any:
+def _canonical(value: Any) -> str:
+    if value is None:
+        return "\x00"
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return str(value.quantize(CENT))
-    return value
+    return str(value)

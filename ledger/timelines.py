@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.persistence import Mapper
@@ -34,7 +34,8 @@ class Timelines:
         for originator_id, stored in loaded.items():
             aggregate: Any = None
             for record in stored:
-                aggregate = self.mapper.to_domain_event(record).mutate(aggregate)
+                event = cast(Timeline.Event, self.mapper.to_domain_event(record))
+                aggregate = event.mutate(aggregate)
             self.by_id[originator_id] = aggregate
             if isinstance(aggregate, Enrolment):
                 programmes.add(aggregate.programme)

@@ -1,4 +1,4 @@
-"""Domain errors: every refusal names the rule it enforces and, where there is one, the fact it contradicts."""
+"""Domain errors: a refusal names the rule it enforces and, where there is one, the fact it contradicts."""
 
 from __future__ import annotations
 

@@ -65,7 +65,7 @@ class Timeline(Aggregate, Generic[FoldT]):
         reason: str
 
     @classmethod
-    def open(cls, id: UUID, timestamp: dt.datetime) -> Self:  # noqa: A002
+    def open(cls, id: UUID, timestamp: dt.datetime) -> Self:
         """An empty timeline at version 0, ready for its first event."""
         timeline = cls.__new__(cls)
         timeline.__base_init__(originator_id=id, originator_version=0, timestamp=timestamp)
@@ -215,7 +215,7 @@ class Meta:
     note: str | None
     timestamp: dt.datetime
 
-    def fields(self) -> dict[str, object]:
+    def fields(self) -> dict[str, Any]:
         return {
             "event_id": self.event_id,
             "effective_date": self.effective_date,

@@ -7,8 +7,9 @@ import json
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
+from ledger.domain.errors import LedgerError
 from ledger.facts import Fact, Origin
 from ledger.interchange.schema import FieldError, parse
 
@@ -16,7 +17,7 @@ MAX_LINE_BYTES = 1 << 20  # a v1 line is a few hundred bytes; anything near this
 _BOM = b"\xef\xbb\xbf"
 
 
-class FileUnreadable(Exception):
+class FileUnreadable(LedgerError):
     """The file as a whole cannot be read (missing, not a file, wrong suffix)."""
 
 
@@ -27,9 +28,9 @@ def read_facts(path: Path) -> Iterator[Fact | list[FieldError]]:
         raise FileUnreadable(f"{source}: no such file")
     if not (path.name.endswith(".jsonl") or path.name.endswith(".jsonl.gz")):
         raise FileUnreadable(f"{source}: expected a .jsonl or .jsonl.gz file")
-    opener = gzip.open if path.name.endswith(".gz") else open
+    stream = _open(path)
     line_no = 0
-    with opener(path, "rb") as stream:
+    with stream:
         try:
             while True:
                 raw = _next_line(stream)
@@ -47,7 +48,14 @@ def read_facts(path: Path) -> Iterator[Fact | list[FieldError]]:
                     continue
                 yield decode_line(raw, origin)
         except (EOFError, gzip.BadGzipFile, zlib.error) as broken:
-            yield [FieldError(Origin(source, line_no + 1), "file", f"the gzip stream is broken: {broken}")]
+            broken_at = Origin(source, line_no + 1)
+            yield [FieldError(broken_at, "file", f"the gzip stream is broken: {broken}")]
+
+
+def _open(path: Path) -> IO[bytes]:
+    if path.name.endswith(".gz"):
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return path.open("rb")
 
 
 def _next_line(stream: IO[bytes]) -> bytes | FieldError | None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.domain.enrolment import EXIT_REASONS, SEXES
-from ledger.domain.programme import BENEFITS
+from ledger.domain.programme import BENEFITS, DEFAULT_CURRENCY
 from ledger.facts import CENT, Fact, Origin
 from ledger.geography import load_geography
 
@@ -144,16 +144,25 @@ OPERATOR = text(128)
 REASON = text(MAX_NOTE)
 
 
+ENVELOPE: dict[str, Check] = {
+    "id": EVENT_ID,
+    "recorded_at": timestamp,
+    "operator": OPERATOR,
+    "note": text(MAX_NOTE),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Spec:
     """One event's own fields: which are required and how each is checked."""
 
     required: Mapping[str, Check]
     optional: Mapping[str, Check]
+    names: frozenset[str] = frozenset()
 
-    @property
-    def names(self) -> set[str]:
-        return set(self.required) | set(self.optional)
+    def __post_init__(self) -> None:
+        known = set(self.required) | set(self.optional) | set(ENVELOPE) | {"event", "effective_date"}
+        object.__setattr__(self, "names", frozenset(known))
 
 
 EVENTS: dict[str, Spec] = {
@@ -194,12 +203,6 @@ EVENTS: dict[str, Spec] = {
     "EventRetracted": Spec({"retracts": EVENT_ID, "reason": REASON}, {}),
 }
 
-ENVELOPE: dict[str, Check] = {
-    "id": EVENT_ID,
-    "recorded_at": timestamp,
-    "operator": OPERATOR,
-    "note": text(MAX_NOTE),
-}
 
 
 def parse(obj: Any, origin: Origin) -> Fact | list[FieldError]:
@@ -226,7 +229,7 @@ def parse(obj: Any, origin: Origin) -> Fact | list[FieldError]:
     if "effective_date" not in obj:
         errors.append(FieldError(origin, "effective_date", "is missing"))
     for key in obj:
-        if key not in spec.names and key not in ENVELOPE and key not in ("event", "effective_date"):
+        if key not in spec.names:
             errors.append(FieldError(origin, str(key)[:64], f"is not a field of {name}"))
     fields: dict[str, Any] = {}
     for key, check in spec.required.items():
@@ -243,6 +246,8 @@ def parse(obj: Any, origin: Origin) -> Fact | list[FieldError]:
     if errors:
         return errors
     assert effective is not None
+    if name == "ProgrammeRegistered" and fields["benefit"] == "cash" and fields["currency"] is None:
+        fields["currency"] = DEFAULT_CURRENCY
     return Fact(
         event=name,
         effective_date=effective,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -184,17 +184,19 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder, LedgerStore):
         except psycopg.OperationalError as failure:
             raise OperationalError(failure) from failure
 
-    def reading(self) -> Iterator[PostgresSession]:  # type: ignore[override]
+    def reading(self) -> AbstractContextManager[PostgresSession]:
         return self._transaction(lock=False)
 
-    def writing(self) -> Iterator[PostgresSession]:  # type: ignore[override]
+    def writing(self) -> AbstractContextManager[PostgresSession]:
         return self._transaction(lock=True)
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
         """The library's own saves go through the ledger's session, so they are chained too."""
         with self.writing() as session:
-            return session.append(stored_events, kwargs.get("keys", ()),
-                                  kwargs.get("placements", ()))
+            positions: list[int] = session.append(
+                stored_events, kwargs.get("keys", ()), kwargs.get("placements", ())
+            )
+            return positions
 
     def max_position(self) -> int:
         with self.reading() as session:

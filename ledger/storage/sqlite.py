@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -155,17 +155,19 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder, LedgerStore):
         finally:
             connection.close()
 
-    def reading(self) -> Iterator[SQLiteSession]:  # type: ignore[override]
+    def reading(self) -> AbstractContextManager[SQLiteSession]:
         return self._transaction("BEGIN")
 
-    def writing(self) -> Iterator[SQLiteSession]:  # type: ignore[override]
+    def writing(self) -> AbstractContextManager[SQLiteSession]:
         return self._transaction("BEGIN IMMEDIATE")
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
         """The library's own saves go through the ledger's session, so they are chained too."""
         with self.writing() as session:
-            return session.append(stored_events, kwargs.get("keys", ()),
-                                  kwargs.get("placements", ()))
+            positions: list[int] = session.append(
+                stored_events, kwargs.get("keys", ()), kwargs.get("placements", ())
+            )
+            return positions
 
     def max_position(self) -> int:
         connection = self._connect()
