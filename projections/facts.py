@@ -1,0 +1,168 @@
+"""The DuckDB file of the projections: the facts table and the position extraction has reached."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ledger.geography import load_geography
+from projections.sqlfiles import sql
+
+SCHEMA_VERSION = 1
+LOCK_WAIT_S = 120.0  # another process updating the same projections holds the file this long at most
+
+
+class ProjectionsBusy(RuntimeError):
+    """Another process keeps the projections file locked."""
+
+
+class FactStore:
+    """The facts extracted so far, their position, and a connection ready for the table queries."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, *, read_only: bool = False):
+        self.connection = connection
+        self.read_only = read_only
+        connection.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            self._ensure_schema()
+        _prepare_queries(connection)
+
+    @classmethod
+    def open(cls, path: Path | str, *, read_only: bool = False) -> FactStore:
+        """Open (creating if needed) the projections file, waiting while another process has it."""
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                connection = duckdb.connect(str(path), read_only=read_only)
+            except duckdb.IOException as failure:
+                if "lock" not in str(failure).lower() or time.monotonic() > deadline:
+                    if "lock" in str(failure).lower():
+                        raise ProjectionsBusy(
+                            f"the projections file {path} is in use by another process"
+                        ) from None
+                    raise
+                time.sleep(0.2)
+                continue
+            return cls(connection, read_only=read_only)
+
+    @classmethod
+    def in_memory(cls) -> FactStore:
+        return cls(duckdb.connect(":memory:"))
+
+    def close(self) -> None:
+        self.connection.close()
+
+    # -- progress ----------------------------------------------------------------------------
+
+    def position(self) -> int:
+        """The last store position whose event is in the facts (0 before the first)."""
+        value = _scalar(self.connection, "SELECT position FROM progress")
+        return int(value) if value is not None else 0
+
+    def last_event_id(self) -> str | None:
+        value = _scalar(self.connection, "SELECT last_event_id FROM progress")
+        return str(value) if value is not None else None
+
+    def latest_recorded_at(self) -> dt.datetime | None:
+        """When the last extracted event was recorded (the default `known_at`)."""
+        value = _scalar(self.connection, "SELECT max(recorded_at) FROM facts")
+        return value if isinstance(value, dt.datetime) else None
+
+    def count(self) -> int:
+        return int(_scalar(self.connection, "SELECT count(*) FROM facts") or 0)
+
+    # -- changes -----------------------------------------------------------------------------
+
+    def append(self, raw_events: pa.Table, *, store: str) -> None:
+        """Add one batch of stored events and move the position past it, in one transaction."""
+        if raw_events.num_rows == 0:
+            return
+        position = int(raw_events.column("position")[-1].as_py())
+        last_event_id = str(json.loads(raw_events.column("state")[-1].as_py())["event_id"])
+        connection = self.connection
+        connection.register("raw_events", raw_events)
+        try:
+            connection.execute("BEGIN TRANSACTION")
+            try:
+                connection.execute(sql("extract"))
+                connection.execute(
+                    "UPDATE progress SET position = $position, last_event_id = $event_id, "
+                    "store = $store",
+                    {"position": position, "event_id": last_event_id, "store": store},
+                )
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+        finally:
+            connection.unregister("raw_events")
+
+    def clear(self, *, store: str) -> None:
+        """Forget every fact: the next update extracts the store again from its first event."""
+        connection = self.connection
+        connection.execute("BEGIN TRANSACTION")
+        connection.execute("DELETE FROM facts")
+        connection.execute(
+            "UPDATE progress SET position = 0, last_event_id = NULL, store = $store",
+            {"store": store},
+        )
+        connection.execute("COMMIT")
+        connection.execute("CHECKPOINT")
+
+    def _ensure_schema(self) -> None:
+        connection = self.connection
+        if _table_exists(connection, "progress"):
+            version = _scalar(connection, "SELECT schema_version FROM progress")
+            if version is not None and int(version) == SCHEMA_VERSION:
+                return
+            # An older layout: the facts are rebuilt from the store, so drop and start again.
+            connection.execute("DROP TABLE IF EXISTS facts")
+            connection.execute("DROP TABLE IF EXISTS progress")
+            connection.execute("DROP TYPE IF EXISTS event_name")
+        connection.execute(sql("schema"))
+        connection.execute(
+            "INSERT INTO progress VALUES ($version, 0, NULL, '')", {"version": SCHEMA_VERSION}
+        )
+
+
+def _scalar(
+    connection: duckdb.DuckDBPyConnection, statement: str, parameters: dict[str, Any] | None = None
+) -> Any:
+    """The first column of the first row (None when there is no row)."""
+    rows = connection.execute(statement, parameters or {}).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _table_exists(connection: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        _scalar(
+            connection,
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = $name AND NOT temporary",
+            {"name": name},
+        )
+    )
+
+
+def _prepare_queries(connection: duckdb.DuckDBPyConnection) -> None:
+    """The session's helpers: the SQL macros and the geography (district → province)."""
+    geography = load_geography()
+    districts = pa.table(
+        {
+            "district": [d.code for d in geography.districts.values()],
+            "province": [d.province for d in geography.districts.values()],
+        }
+    )
+    connection.register("geography_rows", districts)
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE geography AS "
+        "SELECT CAST(district AS VARCHAR) AS district, CAST(province AS VARCHAR) AS province "
+        "FROM geography_rows"
+    )
+    connection.unregister("geography_rows")
+    connection.execute(sql("macros"))

@@ -1,0 +1,14 @@
+-- One row per programme × district × sex × age band: the beneficiaries active as of $as_of, as
+-- known at $known_at, in their current district, aged in whole years on $as_of.
+SELECT
+    CAST(a.programme AS VARCHAR) AS programme,
+    CAST(g.province AS VARCHAR) AS province,
+    CAST(a.district AS VARCHAR) AS district,
+    CAST(a.sex AS VARCHAR) AS sex,
+    CAST(age_band(a.birth_date, $as_of) AS VARCHAR) AS age_band,
+    CAST(count(*) AS BIGINT) AS beneficiaries,
+    CAST($known_at AS TIMESTAMPTZ) AS known_at
+FROM active_beneficiaries($as_of, $known_at, $programme) AS a
+LEFT JOIN geography AS g ON g.district = a.district
+GROUP BY a.programme, g.province, a.district, a.sex, age_band(a.birth_date, $as_of)
+ORDER BY programme, province, district, sex, age_band_order(age_band);

@@ -1,0 +1,41 @@
+-- One row per stored event of the Arrow batch `raw_events` (position, topic, state as JSON text):
+-- the event name is the topic after its last ".", the rest comes from the state's fields.
+INSERT INTO facts
+SELECT
+    CAST(position AS BIGINT) AS position,
+    CAST(split_part(topic, '.', -1) AS event_name) AS event,
+    CAST(v[1] AS TIMESTAMPTZ) AS recorded_at,
+    CAST(v[2] AS DATE) AS effective_date,
+    CAST(v[3] AS VARCHAR) AS event_id,
+    CAST(v[4] AS VARCHAR) AS programme,
+    CAST(v[5] AS VARCHAR) AS beneficiary,
+    CAST(v[6] AS VARCHAR) AS district,
+    CAST(v[7] AS VARCHAR) AS sex,
+    CAST(v[8] AS DATE) AS birth_date,
+    CAST(v[9] AS VARCHAR) AS payment,
+    CAST(v[10] AS DECIMAL(38, 2)) AS amount,
+    CAST(v[11] AS VARCHAR) AS period,
+    CAST(v[12] AS VARCHAR) AS currency,
+    CAST(v[13] AS VARCHAR) AS retracts
+FROM (
+    SELECT
+        position,
+        topic,
+        json_extract_string(state, [
+            '$.timestamp._data_',
+            '$.effective_date._data_',
+            '$.event_id',
+            '$.programme',
+            '$.beneficiary',
+            '$.district',
+            '$.sex',
+            '$.birth_date._data_',
+            '$.payment',
+            '$.amount._data_',
+            '$.period',
+            '$.currency',
+            '$.retracts'
+        ]) AS v
+    FROM raw_events
+)
+ORDER BY position;

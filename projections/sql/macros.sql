@@ -1,0 +1,105 @@
+-- Building blocks of the five tables: SPEC §4 (as of D, as known at T) once, in one place.
+-- Every value reaches these macros as a bound parameter of the query that uses them.
+
+-- The timeline as known at `known_at`: the events recorded by then, less those retracted by a
+-- retraction recorded by then. Retractions themselves are not facts of the timeline.
+-- `only_programme` NULL means every programme.
+CREATE OR REPLACE TEMP MACRO known_facts(known_at, only_programme) AS TABLE
+    SELECT f.*
+    FROM facts AS f
+    ANTI JOIN (
+        SELECT r.retracts
+        FROM facts AS r
+        WHERE r.event = 'EventRetracted' AND r.recorded_at <= known_at
+    ) AS retracted ON f.event_id = retracted.retracts
+    WHERE f.recorded_at <= known_at
+      AND f.event <> 'EventRetracted'
+      AND (only_programme IS NULL OR f.programme = only_programme);
+
+-- Programmes registered on or before `as_of`.
+CREATE OR REPLACE TEMP MACRO registered_programmes(as_of, known_at, only_programme) AS TABLE
+    SELECT programme, min(effective_date) AS registered_on
+    FROM known_facts(known_at, only_programme)
+    WHERE event = 'ProgrammeRegistered' AND effective_date <= as_of
+    GROUP BY programme;
+
+-- One row per beneficiary with an enrolment, transfer or exit effective on or before `as_of`:
+-- its last such event (by effective date, then position) says whether it is active and where;
+-- sex and birth date come from its latest enrolment (NULL if it has none by `as_of`).
+CREATE OR REPLACE TEMP MACRO beneficiary_status(as_of, known_at, only_programme) AS TABLE
+    SELECT
+        programme,
+        beneficiary,
+        arg_max({'event': event, 'district': district}, (effective_date, position)) AS last,
+        arg_max({'sex': sex, 'birth_date': birth_date}, (effective_date, position))
+            FILTER (WHERE event = 'BeneficiaryEnrolled') AS enrolment
+    FROM known_facts(known_at, only_programme)
+    WHERE event IN ('BeneficiaryEnrolled', 'BeneficiaryTransferred', 'BeneficiaryExited')
+      AND effective_date <= as_of
+    GROUP BY programme, beneficiary;
+
+-- One row per active beneficiary as of `as_of`, in its current district.
+CREATE OR REPLACE TEMP MACRO active_beneficiaries(as_of, known_at, only_programme) AS TABLE
+    SELECT
+        programme,
+        beneficiary,
+        last.district AS district,
+        enrolment.sex AS sex,
+        enrolment.birth_date AS birth_date
+    FROM beneficiary_status(as_of, known_at, only_programme)
+    WHERE last.event <> 'BeneficiaryExited';
+
+-- One row per programme × district ever expanded or withdrawn on or before `as_of`: covered if
+-- its last expansion/withdrawal is an expansion; covered since the first expansion after the
+-- last withdrawal (the one that opened the current spell).
+CREATE OR REPLACE TEMP MACRO district_coverage(as_of, known_at, only_programme) AS TABLE
+    WITH moves AS (
+        SELECT
+            programme,
+            district,
+            event,
+            effective_date,
+            position,
+            count(*) FILTER (WHERE event = 'DistrictWithdrawn') OVER (
+                PARTITION BY programme, district ORDER BY effective_date, position
+                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+            ) AS withdrawals_so_far,
+            count(*) FILTER (WHERE event = 'DistrictWithdrawn') OVER (
+                PARTITION BY programme, district
+            ) AS withdrawals
+        FROM known_facts(known_at, only_programme)
+        WHERE event IN ('DistrictExpanded', 'DistrictWithdrawn') AND effective_date <= as_of
+    )
+    SELECT
+        programme,
+        district,
+        arg_max(event, (effective_date, position)) = 'DistrictExpanded' AS covered,
+        min(effective_date) FILTER (
+            WHERE event = 'DistrictExpanded' AND withdrawals_so_far = withdrawals
+        ) AS current_spell_opened
+    FROM moves
+    GROUP BY programme, district;
+
+-- Age in whole years on `on_day` (a 29 February birthday falls on 1 March in other years).
+CREATE OR REPLACE TEMP MACRO whole_years(born, on_day) AS
+    year(on_day) - year(born)
+    - CASE
+        WHEN month(on_day) * 100 + day(on_day) < month(born) * 100 + day(born) THEN 1
+        ELSE 0
+      END;
+
+-- The age band of SPEC §5 on `on_day`.
+CREATE OR REPLACE TEMP MACRO age_band(born, on_day) AS
+    CASE
+        WHEN born IS NULL THEN 'unknown'
+        WHEN whole_years(born, on_day) <= 1 THEN '0-1'
+        WHEN whole_years(born, on_day) <= 5 THEN '2-5'
+        WHEN whole_years(born, on_day) <= 11 THEN '6-11'
+        WHEN whole_years(born, on_day) <= 17 THEN '12-17'
+        WHEN whole_years(born, on_day) <= 59 THEN '18-59'
+        ELSE '60+'
+    END;
+
+-- Age bands sort youngest first, `unknown` last.
+CREATE OR REPLACE TEMP MACRO age_band_order(band) AS
+    list_position(['0-1', '2-5', '6-11', '12-17', '18-59', '60+', 'unknown'], band);

@@ -1,0 +1,85 @@
+"""The five output tables of SPEC §5: their names, grain and columns, each computed by one SQL file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from projections.sqlfiles import sql
+from projections.when import PointInTime
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """An output table: `sql/<name>.sql` computes it; a row is one `grain`."""
+
+    name: str
+    grain: str
+    columns: tuple[str, ...]
+
+    def compute(
+        self, connection: duckdb.DuckDBPyConnection, when: PointInTime, programme: str | None
+    ) -> pa.Table:
+        """The table's rows as of `when`, for one programme or (None) all, in a fixed order."""
+        relation = connection.sql(sql(self.name), params=when.parameters(programme))
+        return relation.to_arrow_table()
+
+
+BENEFICIARY_COUNTS = Table(
+    "beneficiary_counts",
+    "programme × district × sex × age band",
+    ("programme", "province", "district", "sex", "age_band", "beneficiaries", "known_at"),
+)
+DISTRICT_REACH = Table(
+    "district_reach",
+    "programme × district",
+    ("programme", "province", "district", "covered", "covered_since", "beneficiaries", "known_at"),
+)
+PROGRAMME_SUMMARY = Table(
+    "programme_summary",
+    "programme",
+    (
+        "programme",
+        "active_beneficiaries",
+        "beneficiaries_ever",
+        "districts_covered",
+        "districts_reached",
+        "provinces_covered",
+        "known_at",
+    ),
+)
+PAYMENTS = Table(
+    "payments",
+    "programme × district × period",
+    (
+        "programme",
+        "province",
+        "district",
+        "period",
+        "payments",
+        "beneficiaries_paid",
+        "amount",
+        "currency",
+        "known_at",
+    ),
+)
+MONTHLY = Table(
+    "monthly",
+    "programme × month-end up to as_of",
+    (
+        "programme",
+        "month_end",
+        "active_beneficiaries",
+        "entries",
+        "exits",
+        "districts_covered",
+        "districts_reached",
+        "known_at",
+    ),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (BENEFICIARY_COUNTS, DISTRICT_REACH, PROGRAMME_SUMMARY, PAYMENTS, MONTHLY)
+}
