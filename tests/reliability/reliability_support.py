@@ -1,0 +1,122 @@
+"""What the reliability tests share: a small valid history, the console script, and store snapshots.
+
+A snapshot is a digest of every row of the ledger's four tables (events, chain, keys, placements),
+so "the store is unchanged" is checked byte for byte rather than by counting events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import psycopg
+
+from ledger.bootstrap import is_postgres, sqlite_path
+
+LEDGER = Path(sys.executable).parent / "ledger"
+"""The console script operators run; multi-process tests start it as they would."""
+
+POSTGRES = os.environ.get("LEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+TABLES = {
+    "events": "SELECT {pos}, originator_id, originator_version, topic, state FROM {events} ORDER BY 1",
+    "chain": "SELECT position, digest FROM {chain} ORDER BY position",
+    "keys": "SELECT key, originator_id, digest FROM {keys} ORDER BY key",
+    "placements": "SELECT programme, district, originator_id FROM {placements} ORDER BY 1, 2, 3",
+}
+
+SETUP: list[dict[str, Any]] = [
+    {"event": "ProgrammeRegistered", "effective_date": "2021-06-01", "programme": "mcw",
+     "name": "Mother and Early Childhood Grant", "benefit": "cash"},
+    {"event": "DistrictExpanded", "effective_date": "2021-06-18", "programme": "mcw",
+     "district": "1703"},
+    {"event": "DistrictExpanded", "effective_date": "2021-06-18", "programme": "mcw",
+     "district": "1306"},
+    {"event": "BeneficiaryEnrolled", "effective_date": "2021-06-20", "programme": "mcw",
+     "beneficiary": "MCW-1703-000001", "district": "1703", "sex": "F",
+     "birth_date": "2021-01-05"},
+]
+"""A programme covering Sanamxay (1703) and Nong (1306), with one beneficiary enrolled."""
+
+
+def enrolment(beneficiary: str, district: str = "1703", **extra: Any) -> dict[str, Any]:
+    return {"event": "BeneficiaryEnrolled", "effective_date": "2021-07-01", "programme": "mcw",
+            "beneficiary": beneficiary, "district": district, "sex": "F", **extra}
+
+
+def payment(payment_id: str, beneficiary: str = "MCW-1703-000001", **extra: Any) -> dict[str, Any]:
+    return {"event": "PaymentRecorded", "effective_date": "2021-08-12", "programme": "mcw",
+            "beneficiary": beneficiary, "payment": payment_id, "amount": "300000",
+            "period": "2021-08", **extra}
+
+
+def jsonl(objs: list[Mapping[str, Any]]) -> bytes:
+    return b"".join(json.dumps(obj).encode() + b"\n" for obj in objs)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Row counts and a digest per table: equal snapshots mean an unchanged store."""
+
+    counts: Mapping[str, int]
+    digests: Mapping[str, str]
+
+    @property
+    def events(self) -> int:
+        return self.counts["events"]
+
+
+def snapshot(url: str) -> Snapshot:
+    """Read every row of the ledger's tables straight from the database."""
+    counts: dict[str, int] = {}
+    digests: dict[str, str] = {}
+    for table, rows in _table_rows(url):
+        digest = hashlib.sha256()
+        for row in rows:
+            digest.update(repr(tuple(bytes(v) if isinstance(v, memoryview) else v for v in row))
+                          .encode())
+        counts[table] = len(rows)
+        digests[table] = digest.hexdigest()
+    return Snapshot(counts, digests)
+
+
+def _table_rows(url: str) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+    if is_postgres(url):
+        schema = schema_of(url)
+        names = {"events": f'"{schema}".ledger_events', "chain": f'"{schema}".ledger_chain',
+                 "keys": f'"{schema}".ledger_keys', "placements": f'"{schema}".ledger_placements',
+                 "pos": "notification_id"}
+        with psycopg.connect(server_url(url)) as connection:
+            for table, query in TABLES.items():
+                yield table, connection.execute(query.format(**names)).fetchall()  # type: ignore[arg-type]
+        return
+    names = {"events": "stored_events", "chain": "ledger_chain", "keys": "ledger_keys",
+             "placements": "ledger_placements", "pos": "rowid"}
+    connection = sqlite3.connect(sqlite_path(url))
+    try:
+        for table, query in TABLES.items():
+            yield table, connection.execute(query.format(**names)).fetchall()
+    finally:
+        connection.close()
+
+
+def schema_of(url: str) -> str:
+    return parse_qs(urlparse(url).query).get("schema", ["public"])[0]
+
+
+def server_url(url: str) -> str:
+    """The PostgreSQL URL without the ledger's `?schema=` (which libpq does not understand)."""
+    return url.split("?", 1)[0]
+
+
+def event_ids(url: str) -> list[str]:
+    """Every stored `id:` key, i.e. the ids of all recorded events."""
+    return [key for key, *_ in dict(_table_rows(url))["keys"] if key.startswith("id:")]
