@@ -9,7 +9,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.persistence import JSONTranscoder, Transcoder
 
 from ledger.batch import Batch, Line, Receipt
 from ledger.domain.timeline import Timeline
@@ -17,6 +17,7 @@ from ledger.facts import Origin
 from ledger.interchange.reader import read_facts
 from ledger.interchange.schema import parse
 from ledger.storage.session import LedgerStore
+from ledger.storage.transcoder import FastJSONTranscoder
 from ledger.storage.transcodings import DateAsISO
 
 Progress = Callable[[int], None]
@@ -26,6 +27,11 @@ class Ledger(Application[UUID]):
     """The beneficiary ledger: every fact an immutable event, checked against the whole timeline."""
 
     name = "Ledger"
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -90,6 +90,7 @@ class Batch:
         self.pending_placements: list[Placement] = []
         self.last_recorded = _recorded_at(session.last_state())
         self.clock = max(now, self.last_recorded) if self.last_recorded else now
+        self.clock_day = self.clock.astimezone().date()  # the recording day, local time
 
     # -- driving -------------------------------------------------------------------------------
 
@@ -179,7 +180,7 @@ class Batch:
                     field="recorded_at",
                 )
             recorded = self.clock
-            local_day = recorded.astimezone().date()
+            local_day = self.clock_day
         else:
             recorded = self._historical_time(fact)
             local_day = recorded.date()
@@ -247,6 +248,7 @@ class Batch:
         self.pending = []
         self.pending_keys = []
         self.pending_placements = []
+        self.timelines.shrink()
 
     # -- finding the timelines a fact is about ------------------------------------------------
 

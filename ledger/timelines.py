@@ -1,8 +1,15 @@
-"""The aggregates one batch works on: loaded from the store once, then kept in memory."""
+"""The aggregates one batch works on: loaded from the store in bulk, kept in memory while in use.
+
+A national import touches millions of timelines. Once their events are appended (inside the
+batch's transaction, so the same session reads them back), the least recently used ones can be
+dropped and loaded again if a later line needs them: memory stays bounded, results do not change.
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Collection, Iterable
+from itertools import islice
 from typing import Any, cast
 from uuid import UUID
 
@@ -15,13 +22,17 @@ from ledger.domain.timeline import Timeline
 from ledger.storage.session import Session
 
 
+MAX_TIMELINES = 200_000
+
+
 class Timelines:
     """Programmes and enrolments by id, loaded in bulk through one session."""
 
-    def __init__(self, session: Session, mapper: Mapper[UUID]):
+    def __init__(self, session: Session, mapper: Mapper[UUID], *, capacity: int = MAX_TIMELINES):
         self.session = session
         self.mapper = mapper
-        self.by_id: dict[UUID, Timeline[Any]] = {}
+        self.capacity = capacity
+        self.by_id: OrderedDict[UUID, Timeline[Any]] = OrderedDict()
         self.missing: set[UUID] = set()
 
     def preload(self, ids: Iterable[UUID]) -> None:
@@ -47,8 +58,13 @@ class Timelines:
                 timeline.bind(self.programme(timeline.programme))
 
     def get(self, originator_id: UUID) -> Timeline[Any] | None:
-        self.preload([originator_id])
-        return self.by_id.get(originator_id)
+        found = self.by_id.get(originator_id)
+        if found is not None:
+            self.by_id.move_to_end(originator_id)
+        elif originator_id not in self.missing:
+            self.preload([originator_id])
+            found = self.by_id.get(originator_id)
+        return found
 
     def programme(self, code: str) -> Programme | None:
         found = self.get(programme_id(code))
@@ -65,3 +81,10 @@ class Timelines:
     def add(self, timeline: Timeline[Any]) -> None:
         self.by_id[timeline.id] = timeline
         self.missing.discard(timeline.id)
+
+    def shrink(self) -> None:
+        """Drop the least recently used enrolments beyond capacity (call only when all are saved)."""
+        excess = len(self.by_id) - self.capacity
+        for originator_id in list(islice(self.by_id, max(excess, 0))):
+            if isinstance(self.by_id[originator_id], Enrolment):
+                del self.by_id[originator_id]

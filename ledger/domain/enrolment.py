@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from ledger.domain.errors import RuleViolation
 from ledger.domain.ids import enrolment_id
@@ -44,32 +45,38 @@ class EnrolmentFold:
     def step(self, event: Timeline.Event, *, strict: bool) -> None:
         if strict:
             self._check_programme(event)
-        if isinstance(event, Enrolment.BeneficiaryEnrolled):
-            if strict:
-                self._check_enrol(event)
-            self.beneficiary = event.beneficiary
+        _STEPS[type(event)](self, event, strict)
+
+    def _step_enrolled(self, event: Enrolment.BeneficiaryEnrolled, strict: bool) -> None:
+        if strict:
+            self._check_enrol(event)
+        self.beneficiary = event.beneficiary
+        self._enter(event, event.district)
+
+    def _step_transferred(self, event: Enrolment.BeneficiaryTransferred, strict: bool) -> None:
+        if strict:
+            self._check_transfer(event)
+        if self.active is not None:
+            self._leave(event.effective_date)
             self._enter(event, event.district)
-        elif isinstance(event, Enrolment.BeneficiaryTransferred):
-            if strict:
-                self._check_transfer(event)
-            if self.active is not None:
-                self._leave(event.effective_date)
-                self._enter(event, event.district)
-        elif isinstance(event, Enrolment.BeneficiaryExited):
-            if strict:
-                self._require_active(event, 4, "exit")
-            if self.active is not None:
-                self._leave(event.effective_date)
-                self.active = None
-                self.district = None
-        elif isinstance(event, Enrolment.PaymentRecorded):
-            if strict:
-                self._check_payment(event)
-            self.payments[event.payment] = event
-        elif isinstance(event, Enrolment.PaymentReversed):
-            if strict:
-                self._check_reversal(event)
-            self.reversals[event.payment] = event
+
+    def _step_exited(self, event: Enrolment.BeneficiaryExited, strict: bool) -> None:
+        if strict:
+            self._require_active(event, 4, "exit")
+        if self.active is not None:
+            self._leave(event.effective_date)
+            self.active = None
+            self.district = None
+
+    def _step_paid(self, event: Enrolment.PaymentRecorded, strict: bool) -> None:
+        if strict:
+            self._check_payment(event)
+        self.payments[event.payment] = event
+
+    def _step_reversed(self, event: Enrolment.PaymentReversed, strict: bool) -> None:
+        if strict:
+            self._check_reversal(event)
+        self.reversals[event.payment] = event
 
     # -- transitions ------------------------------------------------------------------------
 
@@ -176,19 +183,21 @@ class EnrolmentFold:
 
     def check_presence(self, programme: ProgrammeFold, districts: set[str]) -> None:
         """Every day the beneficiary is active in one of `districts`, `programme` covers it."""
-        try:
-            self._check_spells(programme, [p for p in self.presence if p.district in districts])
-        except RuleViolation as violation:
-            # Seen from the programme's side, the fact contradicted is the beneficiary's presence.
-            spell = next(p for p in self.presence if p.entered_by == violation.contradicts
-                         or p.district in districts)
-            raise RuleViolation(
-                5,
-                f"{violation.message.split(' while ')[0]} while beneficiary "
-                f"{self.beneficiary} is active there",
-                field="district",
-                contradicts=spell.entered_by,
-            ) from None
+        for spell in self.presence:
+            if spell.district not in districts:
+                continue
+            try:
+                self._check_spells(programme, [spell])
+            except RuleViolation as violation:
+                # Seen from the programme's side, the fact contradicted is the event that began
+                # the episode left uncovered (not the first episode in that district).
+                raise RuleViolation(
+                    5,
+                    f"{violation.message.split(' while ')[0]} while beneficiary "
+                    f"{self.beneficiary} is active there",
+                    field="district",
+                    contradicts=spell.entered_by,
+                ) from None
 
     def _check_spells(self, programme: ProgrammeFold, presence: Iterable[Presence]) -> None:
         for spell in presence:
@@ -376,3 +385,12 @@ class Enrolment(Timeline[EnrolmentFold]):
             assert isinstance(event, Enrolment.BeneficiaryEnrolled)
             self._keys = (event.programme, event.beneficiary)
         super()._remember(event)
+
+
+_STEPS: dict[type[Timeline.Event], Callable[[EnrolmentFold, Any, bool], None]] = {
+    Enrolment.BeneficiaryEnrolled: EnrolmentFold._step_enrolled,
+    Enrolment.BeneficiaryTransferred: EnrolmentFold._step_transferred,
+    Enrolment.BeneficiaryExited: EnrolmentFold._step_exited,
+    Enrolment.PaymentRecorded: EnrolmentFold._step_paid,
+    Enrolment.PaymentReversed: EnrolmentFold._step_reversed,
+}

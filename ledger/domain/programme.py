@@ -46,7 +46,7 @@ class Coverage:
 
     def on(self, day: dt.date) -> Spell | None:
         """The spell covering `day` (day-granular: the state after that day's events)."""
-        i = bisect.bisect_right([s.start for s in self.spells], day)
+        i = bisect.bisect_right(self.spells, day, key=_start)
         while i > 0:
             spell = self.spells[i - 1]
             if spell.holds(day):
@@ -59,6 +59,10 @@ class Coverage:
     def last_closed_before(self, day: dt.date) -> Spell | None:
         closed = [s for s in self.spells if s.end is not None and s.end <= day]
         return closed[-1] if closed else None
+
+
+def _start(spell: Spell) -> dt.date:
+    return spell.start
 
 
 class ProgrammeFold:

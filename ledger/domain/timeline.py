@@ -132,13 +132,16 @@ class Timeline(Aggregate, Generic[FoldT]):
         event = event_class(
             originator_id=self.id, originator_version=self.version + 1, **kwargs
         )
-        fold = self._fold_with(event)
+        try:
+            fold = self._fold_with(event)
+        except RuleViolation as violation:
+            raise _refusal_of(event, violation) from None
         if check is not None:
             try:
                 check(fold)
-            except RuleViolation:
+            except RuleViolation as violation:
                 self._fold = None
-                raise
+                raise _refusal_of(event, violation) from None
         event.mutate(self)
         self._fold = fold
         self.pending_events.append(event)
@@ -236,15 +239,35 @@ def _timeline_order(event: Timeline.Event) -> tuple[dt.date, int]:
 
 
 def _blame(violation: RuleViolation, fact: Timeline.Event, new: Timeline.Event) -> RuleViolation:
-    """Say which recorded fact a back-dated event (or a retraction) would contradict."""
-    if fact is new or violation.contradicts is not None:
+    """Say which recorded fact a back-dated event would contradict (or a retraction undo).
+
+    The recorded fact that no longer holds is the one contradicted, even when its own check
+    names another event (often the new one itself, e.g. "already covered since <new date>").
+    """
+    if fact is new:
         return violation
+    named = f"{event_name(fact)} {fact.event_id!r} effective {fact.effective_date.isoformat()}"
+    said = (f"{named} would no longer hold" if isinstance(new, Timeline.EventRetracted)
+            else f"it would contradict {named}")
     return RuleViolation(
         violation.rule,
-        f"it would contradict {event_name(fact)} {fact.event_id!r} effective "
-        f"{fact.effective_date.isoformat()}: {violation.message}",
-        field=violation.field if fact is new else "effective_date",
+        f"{said}: {violation.message}",
+        field="effective_date",
         contradicts=fact.event_id,
+    )
+
+
+def _refusal_of(event: Timeline.Event, violation: RuleViolation) -> RuleViolation:
+    """A retraction is refused under rule 8, on its `retracts` field, whatever rule the
+    timeline without its target would break."""
+    if not isinstance(event, Timeline.EventRetracted) or violation.rule == 8:
+        return violation
+    return RuleViolation(
+        8,
+        f"without {event.retracts!r} the timeline breaks rule {violation.rule}: "
+        f"{violation.message}",
+        field="retracts",
+        contradicts=violation.contradicts,
     )
 
 

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, cast
 
+import orjson
+
 from ledger.domain.errors import LedgerError
 from ledger.facts import Fact, Origin
 from ledger.interchange.schema import FieldError, parse
@@ -73,6 +75,15 @@ def _next_line(stream: IO[bytes]) -> bytes | FieldError | None:
 
 def decode_line(raw: bytes, origin: Origin) -> Fact | list[FieldError]:
     """Decode one line's bytes as a JSON object and check it."""
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass  # the strict decoder below says precisely what is wrong
+    else:
+        # orjson keeps the last of duplicate keys; a line with fewer keys than `":` separators
+        # may have one, so only then is it decoded again, strictly.
+        if not isinstance(obj, dict) or len(obj) >= raw.count(b'":'):
+            return parse(obj, origin)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as bad:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import gzip
+import hashlib
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -42,19 +44,46 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def interchange_line(event: Timeline.Event) -> bytes:
+    """The exact bytes of one exported line, newline included."""
+    text = json.dumps(to_interchange(event), ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8") + b"\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What an export wrote: how many lines, the position of the last event written (0 if none)
+    and the SHA-256 of the lines as written (before any compression)."""
+
+    count: int
+    last_position: int
+    sha256: str
+
+
+def write_log(
+    path: Path, events: Iterable[tuple[int, Timeline.Event]], *, known_at: dt.datetime | None
+) -> Written:
+    """Write every event recorded at or before `known_at` (all, if None)."""
+    count = 0
+    last_position = 0
+    content = hashlib.sha256()
+    with _open(path) as stream:
+        for position, event in events:
+            if known_at is not None and event.timestamp > known_at:
+                break  # recorded times never decrease with position
+            line = interchange_line(event)
+            stream.write(line)
+            content.update(line)
+            count += 1
+            last_position = position
+    return Written(count, last_position, content.hexdigest())
+
+
 def write_events(
     path: Path, events: Iterable[tuple[int, Timeline.Event]], *, known_at: dt.datetime | None
 ) -> int:
     """Write every event recorded at or before `known_at` (all, if None); return the count."""
-    count = 0
-    with _open(path) as stream:
-        for _, event in events:
-            if known_at is not None and event.timestamp > known_at:
-                break  # recorded times never decrease with position
-            line = json.dumps(to_interchange(event), ensure_ascii=False, separators=(",", ":"))
-            stream.write(line.encode("utf-8") + b"\n")
-            count += 1
-    return count
+    return write_log(path, events, known_at=known_at).count
 
 
 def _open(path: Path) -> IO[bytes]:
