@@ -116,6 +116,15 @@ def refused(ledger: Ledger, *lines: Line, historical: bool = False) -> list[Fiel
     return refusal.value.refusals
 
 
+def import_refused(ledger: Ledger, path: Path, *, historical: bool = False) -> list[FieldError]:
+    """Import a file that must be refused; check nothing was recorded and return the refusals."""
+    before = ledger.store.max_position()
+    with pytest.raises(BatchRefused) as refusal:
+        ledger.import_file(path, operator=OPERATOR, historical=historical)
+    assert ledger.store.max_position() == before, "a refused file must record nothing"
+    return refusal.value.refusals
+
+
 def only(refusals: list[FieldError]) -> FieldError:
     """The one refusal of a batch with one refused line."""
     assert len(refusals) == 1, [str(r) for r in refusals]

@@ -1,0 +1,266 @@
+"""A batch (a file, or lines given in memory) is checked as a whole, in order, and kept atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+from pathlib import Path
+
+from eventlog import (
+    NONG,
+    OPERATOR,
+    SANAMXAY,
+    assert_refusal,
+    enrolled,
+    exited,
+    expanded,
+    import_refused,
+    only,
+    paid,
+    pilot,
+    record,
+    refused,
+    registered,
+    write_jsonl,
+)
+
+from ledger.application import Ledger
+
+
+def stored_ids(ledger: Ledger) -> list[str]:
+    return [event.event_id for _, event in ledger.stored_events()]
+
+
+# -- checked as a whole ------------------------------------------------------------------------
+
+
+def test_every_refused_line_is_reported_with_its_number_and_nothing_is_recorded(
+    ledger: Ledger,
+) -> None:
+    record(ledger, *pilot())
+
+    refusals = refused(
+        ledger,
+        enrolled("B-1", SANAMXAY),
+        enrolled("B-2", "9999"),  # not a district of the geography
+        enrolled("B-3", NONG),
+        paid("B-4", "P-1"),  # never enrolled
+        paid("B-1", "P-2"),
+    )
+
+    assert [(r.origin.line, r.field) for r in refusals] == [(2, "district"), (4, "beneficiary")]
+    assert stored_ids(ledger) == ["mcw-registered", "sanamxay-expanded", "nong-expanded"]
+
+
+def test_each_line_is_checked_against_the_lines_before_it(ledger: Ledger) -> None:
+    # The programme, its districts and the enrolments arrive in one file, in order.
+    receipt = record(ledger, *pilot(), enrolled("B-1", SANAMXAY), paid("B-1", "P-1"),
+                     exited("B-1", on="2021-09-01"))
+
+    assert receipt.count == 6
+
+
+def test_lines_in_the_wrong_order_are_refused(ledger: Ledger) -> None:
+    refusals = refused(ledger, enrolled("B-1", SANAMXAY), *pilot())
+
+    assert_refusal(only(refusals), line=1, field="programme", rule=1)
+
+
+def test_a_valid_batch_is_recorded_whole_at_consecutive_positions(ledger: Ledger) -> None:
+    record(ledger, *pilot())
+
+    receipt = record(ledger, enrolled("B-1", SANAMXAY, id="b1"), enrolled("B-2", NONG, id="b2"),
+                     paid("B-1", "P-1", id="p1"))
+
+    assert (receipt.count, receipt.already_recorded) == (3, 0)
+    assert (receipt.first_position, receipt.last_position) == (4, 6)
+    assert [(e.event_id, e.position) for e in receipt.events] == [("b1", 4), ("b2", 5), ("p1", 6)]
+    assert ledger.store.max_position() == 6
+    # One batch, one clock reading: every event of it carries the same recorded time.
+    assert len({e.recorded_at for e in receipt.events}) == 1
+
+
+def test_the_operator_of_a_line_wins_over_the_batchs(ledger: Ledger) -> None:
+    record(ledger, registered(), expanded(SANAMXAY, operator="attapeu-officer"))
+
+    operators = [event.operator for _, event in ledger.stored_events()]
+    assert operators == [OPERATOR, "attapeu-officer"]
+
+
+# -- nothing doubled ---------------------------------------------------------------------------
+
+
+def test_importing_a_file_twice_records_nothing_the_second_time(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    path = write_jsonl(tmp_path / "pilot.jsonl",
+                       [*pilot(), enrolled("B-1", SANAMXAY), paid("B-1", "P-1")])
+
+    first = ledger.import_file(path, operator=OPERATOR)
+    second = ledger.import_file(path, operator="someone-else")
+
+    assert (first.count, first.already_recorded) == (5, 0)
+    assert (second.count, second.already_recorded) == (0, 5)
+    assert second.events == [] and second.first_position is None
+    assert ledger.store.max_position() == 5
+
+
+def test_a_file_partly_recorded_before_records_only_its_new_lines(ledger: Ledger) -> None:
+    record(ledger, *pilot())
+
+    receipt = record(ledger, *pilot(), enrolled("B-1", SANAMXAY, id="b1"))
+
+    assert (receipt.count, receipt.already_recorded) == (1, 3)
+    assert [e.event_id for e in receipt.events] == ["b1"]
+
+
+def test_an_id_already_recorded_for_different_content_is_refused(ledger: Ledger) -> None:
+    record(ledger, *pilot(), enrolled("B-1", SANAMXAY, id="enrolment-0001"))
+
+    refusal = only(refused(ledger, enrolled("B-2", NONG, id="enrolment-0001")))
+
+    assert_refusal(refusal, field="id", rule=None)
+    assert "already recorded for a different event" in refusal.reason
+
+
+def test_an_id_used_twice_in_one_file_is_refused(ledger: Ledger) -> None:
+    record(ledger, *pilot())
+
+    refusals = refused(ledger, enrolled("B-1", SANAMXAY, id="enrolment-0001"),
+                       enrolled("B-2", NONG, id="enrolment-0001"))
+
+    assert_refusal(only(refusals), line=2, field="id", rule=None)
+    assert "also the id of line 1" in refusals[0].reason
+
+
+def test_a_line_repeated_in_one_file_is_refused_as_the_same_derived_id(ledger: Ledger) -> None:
+    record(ledger, *pilot())
+
+    refusals = refused(ledger, enrolled("B-1", SANAMXAY), enrolled("B-1", SANAMXAY))
+
+    assert_refusal(only(refusals), line=2, field="id", rule=None)
+
+
+def test_derived_ids_are_stable_digests_of_what_a_line_says(ledger: Ledger) -> None:
+    receipt = record(ledger, registered(), expanded(SANAMXAY), enrolled("B-1", SANAMXAY),
+                     paid("B-1", "P-1", amount="300000"))
+
+    ids = [e.event_id for e in receipt.events]
+    assert all(i.startswith("auto-") and len(i) == len("auto-") + 32 for i in ids)
+    # Pinned: files imported years apart must derive the same ids, or re-imports would double.
+    assert ids[0] == "auto-c5c51e9c3dfb2a38e3a395ba31d71535"
+    assert ids[2] == "auto-ee2da714f53fb24d338b74d5de36153b"
+    assert ids[3] == "auto-593bdc2d8502d52bfeedb2afee45695c"
+
+
+def test_a_line_saying_the_same_thing_differently_is_already_recorded(ledger: Ledger) -> None:
+    record(ledger, *pilot(), enrolled("B-1", SANAMXAY), paid("B-1", "P-1", amount="300000"))
+
+    # Another operator, an integer amount, the currency spelt out: the same payment.
+    receipt = record(ledger, paid("B-1", "P-1", amount=300000, currency="LAK",
+                                  operator="savannakhet-officer"))
+
+    assert (receipt.count, receipt.already_recorded) == (0, 1)
+
+
+def test_a_line_that_says_something_else_gets_another_derived_id(ledger: Ledger) -> None:
+    record(ledger, *pilot(), enrolled("B-1", SANAMXAY), paid("B-1", "P-1", amount="300000"))
+
+    refusal = only(refused(ledger, paid("B-1", "P-1", amount="150000")))
+
+    # Not "already recorded": a different payment under a payment id already used.
+    assert_refusal(refusal, field="payment", rule=6)
+
+
+# -- historical imports: recorded_at from the file -------------------------------------------
+
+
+def test_a_historical_import_keeps_each_lines_recorded_time(ledger: Ledger) -> None:
+    record(ledger, registered(recorded_at="2021-06-01T09:00:00+07:00"),
+           expanded(SANAMXAY, recorded_at="2021-06-18T10:30:00+07:00"),
+           expanded(NONG, recorded_at="2021-06-18T10:30:00+07:00"),  # equal times are fine
+           historical=True)
+
+    times = [event.timestamp.isoformat() for _, event in ledger.stored_events()]
+    assert times == ["2021-06-01T09:00:00+07:00", "2021-06-18T10:30:00+07:00",
+                     "2021-06-18T10:30:00+07:00"]
+
+
+def test_a_historical_import_needs_recorded_at_on_every_line(ledger: Ledger) -> None:
+    refusals = refused(ledger, registered(recorded_at="2021-06-01T09:00:00+07:00"),
+                       expanded(SANAMXAY), historical=True)
+
+    assert_refusal(only(refusals), line=2, field="recorded_at", rule=None)
+    assert "needs recorded_at on every line" in refusals[0].reason
+
+
+def test_recorded_times_never_go_back_within_a_file(ledger: Ledger) -> None:
+    refusals = refused(ledger, registered(recorded_at="2021-06-18T09:00:00+07:00"),
+                       expanded(SANAMXAY, recorded_at="2021-06-18T08:59:59+07:00"),
+                       historical=True)
+
+    assert_refusal(only(refusals), line=2, field="recorded_at", rule=None)
+    assert "is before 2021-06-18T09:00:00+07:00" in refusals[0].reason
+
+
+def test_recorded_times_are_compared_as_instants_whatever_their_offsets(ledger: Ledger) -> None:
+    # 02:30 UTC is 09:30 in Vientiane: later than 09:00+07:00, though it reads earlier.
+    receipt = record(ledger, registered(recorded_at="2021-06-18T09:00:00+07:00"),
+                     expanded(SANAMXAY, recorded_at="2021-06-18T02:30:00Z"), historical=True)
+
+    assert receipt.count == 2
+
+
+def test_a_historical_import_does_not_go_back_before_what_the_ledger_holds(
+    ledger: Ledger,
+) -> None:
+    record(ledger, registered())  # recorded now, by the ledger's clock
+
+    refusal = only(refused(ledger, expanded(SANAMXAY, recorded_at="2021-06-18T09:00:00+07:00"),
+                           historical=True))
+
+    assert_refusal(refusal, field="recorded_at", rule=None)
+    assert "the last recorded time" in refusal.reason
+
+
+def test_a_historical_import_is_not_recorded_in_the_future(ledger: Ledger) -> None:
+    tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat()
+
+    refusal = only(refused(ledger, registered(recorded_at=tomorrow), historical=True))
+
+    assert_refusal(refusal, field="recorded_at", rule=None)
+    assert "is in the future" in refusal.reason
+
+
+def test_without_historical_a_line_carrying_recorded_at_is_refused_with_a_hint(
+    ledger: Ledger,
+) -> None:
+    refusal = only(refused(ledger, registered(recorded_at="2021-06-01T09:00:00+07:00")))
+
+    assert_refusal(refusal, field="recorded_at", rule=None)
+    assert "import --historical" in refusal.reason
+
+
+# -- files -------------------------------------------------------------------------------------
+
+
+def test_a_gzipped_file_is_imported_like_a_plain_one(ledger: Ledger, tmp_path: Path) -> None:
+    path = tmp_path / "pilot.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as stream:
+        for line in [*pilot(), enrolled("B-1", SANAMXAY, id="b1")]:
+            stream.write(json.dumps(line) + "\n")
+
+    receipt = ledger.import_file(path, operator=OPERATOR)
+
+    assert receipt.count == 4
+    assert stored_ids(ledger)[-1] == "b1"
+
+
+def test_a_refused_file_is_reported_by_its_path_and_line(ledger: Ledger, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "june.jsonl", [*pilot(), enrolled("B-1", "0000")])
+
+    refusal = only(import_refused(ledger, path))
+
+    assert str(refusal).startswith(f"{path}:4: district: ")
+    assert ledger.store.max_position() == 0
