@@ -1,9 +1,17 @@
-"""The application tests run the ledger against real stores (the `ledger` fixture of tests/conftest.py)."""
+"""The application tests run the ledger against real stores: `ledger` (tests/conftest.py) and `twin`."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse, urlunparse
+
+import psycopg
+import pytest
+
+from ledger.application import Ledger
+from ledger.bootstrap import is_postgres, open_ledger, sqlite_path
 
 # The project root goes first on the path: tests/replay_data (a folder without __init__) would
 # otherwise be imported as a namespace package in place of the real `replay_data`, which ships
@@ -11,3 +19,24 @@ from pathlib import Path
 _ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
+
+
+@pytest.fixture
+def twin(store_url: str) -> Iterator[Ledger]:
+    """A second new, empty ledger on the same kind of store as `ledger`."""
+    if not is_postgres(store_url):
+        url = str(sqlite_path(store_url).with_name("twin.db"))
+        app = open_ledger(url, create=True)
+        yield app
+        app.close()
+        return
+    parts = urlparse(store_url)
+    base = urlunparse(parts._replace(query=""))
+    schema = parse_qs(parts.query)["schema"][0] + "_twin"
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    app = open_ledger(urlunparse(parts._replace(query=f"schema={schema}")), create=True)
+    yield app
+    app.close()
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')

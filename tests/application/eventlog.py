@@ -103,8 +103,11 @@ def pilot() -> list[Line]:
 
 
 def record(ledger: Ledger, *lines: Line, historical: bool = False) -> Receipt:
-    """Record one batch; it must be accepted."""
-    return ledger.record_dicts(lines, operator=OPERATOR, historical=historical)
+    """Record one batch; it must be accepted (a refusal fails the test, showing every line)."""
+    try:
+        return ledger.record_dicts(lines, operator=OPERATOR, historical=historical)
+    except BatchRefused as refusal:
+        pytest.fail(f"{refusal}:\n{refusal.report()}")
 
 
 def refused(ledger: Ledger, *lines: Line, historical: bool = False) -> list[FieldError]:
