@@ -14,8 +14,8 @@ from click._termui_impl import ProgressBar
 from cli.common import TIMESTAMP, ledger_for, reports_errors
 from cli.context import Settings, pass_settings
 from cli.main import cli
+from ledger.audit.export_head import export_with_head, head_path
 from ledger.batch import Receipt
-from ledger.interchange.writer import write_events
 
 
 @cli.command("import")
@@ -54,15 +54,20 @@ def import_(settings: Settings, files: tuple[Path, ...], historical: bool) -> No
 def export(settings: Settings, file: Path, known_at: dt.datetime | None) -> None:
     """Write the ledger as event log v1 (retractions included) for archiving or an auditor.
 
-    `ledger import --historical FILE` into an empty store reproduces it exactly.
+    `ledger import --historical FILE` into an empty store reproduces it exactly. Beside it,
+    FILE.chain.json holds the chain head: the position and chain digest of the last exported
+    event, the line count and the SHA-256 of the lines. Keep a copy apart from the ledger;
+    `ledger verify --export FILE` checks the file and the ledger against it.
 
     \b
     Example:
       ledger export ledger-2025.jsonl.gz --known-at 2025-12-31T23:59:59+07:00
     """
     ledger = ledger_for(settings)
-    count = write_events(file, ledger.stored_events(), known_at=known_at)
-    click.echo(f"exported {count} events to {file}")
+    head = export_with_head(ledger, file, known_at=known_at)
+    click.echo(f"exported {head.events} events to {file}")
+    click.echo(f"chain head: position {head.position}, sha256 {head.chain_digest} "
+               f"(in {head_path(file)})")
 
 
 def _summary(path: Path, receipt: Receipt) -> str:

@@ -7,11 +7,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+from uuid import UUID
 
 import psycopg
 
 from ledger.application import Ledger
-from ledger.bootstrap import is_postgres
+from ledger.bootstrap import is_postgres, open_ledger
+from ledger.storage.chain import link
 
 # Recorded in three sittings (historical import, so recorded times are fixed):
 # 1. 2021-07: the MCW pilot is registered, covers Sanamxay (1703) and Nong (1306), enrols three.
@@ -136,7 +138,7 @@ class RawStore:
 
     def insert_forged(self, like: int, *, at: int | None = None) -> None:
         """INSERT a new event copied from position `like`, under a new originator."""
-        originator_id, _, topic, state = self.row(like)
+        _, _, topic, state = self.row(like)
         forged = ("0" * 31 + "1") if not self.postgres else "00000000-0000-0000-0000-000000000001"
         columns = "originator_id, originator_version, topic, state"
         values: tuple[Any, ...] = (forged, 1, topic, state.replace(b"B1", b"B9"))
@@ -157,3 +159,19 @@ class RawStore:
             cursor.execute(update, (placeholder, 0, a[2], a[3], first))
             cursor.execute(update, (*a, second))
             cursor.execute(update, (*b, first))
+
+    def relink_from(self, position: int) -> None:
+        """Recompute every chain link from `position` on, as a careful forger would."""
+        ledger = open_ledger(self.url)
+        try:
+            previous = ledger.store.read_chain(position - 2, 1)[0].digest if position > 1 else bytes(32)
+            links = []
+            for at, originator_id, version, topic, state in ledger.store.read_rows(position - 1,
+                                                                                   10_000):
+                previous = link(previous, at, UUID(hex=originator_id), version, topic, state)
+                links.append((previous, at))
+        finally:
+            ledger.close()
+        with self._cursor() as cursor:
+            cursor.executemany(self._sql("UPDATE ledger_chain SET digest = ? WHERE position = ?"),
+                               links)

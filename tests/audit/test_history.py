@@ -11,8 +11,8 @@ from ledger.application import Ledger
 from ledger.audit.history import Subject, Window, history
 
 
-def _ids(ledger: Ledger, subject: Subject, window: Window = Window()) -> list[str]:
-    return [entry.id for entry in history(ledger, subject, window)]
+def _ids(ledger: Ledger, subject: Subject, window: Window | None = None) -> list[str]:
+    return [entry.id for entry in history(ledger, subject, window or Window())]
 
 
 def test_positions_follow_the_order_of_recording(ledger: Ledger) -> None:

@@ -1,0 +1,193 @@
+"""The report as one self-contained HTML page: headline figures, charts, reach, payments,
+data quality and integrity. Every piece of text passes through `escape`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Sequence
+from html import escape
+
+from ledger.audit.verify import Verification
+from projections.report import svg
+from projections.report.figures import ProgrammeFigures, ReportData
+from projections.report.template import PAGE, STYLE
+
+Cell = str | int | decimal.Decimal | None
+
+
+def render(data: ReportData, *, generated_at: dt.datetime) -> str:
+    """The whole page."""
+    when = data.options.when
+    sections = [_overview(data)]
+    sections.extend(_programme(p) for p in data.programmes)
+    sections.append(_quality(data))
+    sections.append(_integrity(data.options.verification))
+    return PAGE.substitute(
+        title=escape(f"Beneficiary programmes — as of {when.as_of:%d %B %Y}"),
+        subtitle=escape(
+            f"As known at {when.known_at.isoformat(timespec='seconds')}"
+            + (f" · programme {data.options.programme}" if data.options.programme else "")
+            + f" · {data.events:,} events in the ledger"
+        ),
+        style=STYLE,
+        body="\n".join(sections),
+        footer=escape(
+            f"Generated {generated_at.isoformat(timespec='seconds')} by `ledger report`. "
+            "Figures only: the report holds no names, document numbers or beneficiary ids. "
+            "A beneficiary is active on a date if their last enrolment, transfer or exit on or "
+            "before it is not an exit; a late recording was recorded more than 31 days after "
+            "it took effect."
+        ),
+    )
+
+
+def _overview(data: ReportData) -> str:
+    if not data.programmes:
+        return '<section id="overview"><h2>Overview</h2><p>No programme is registered by this ' \
+               "date.</p></section>"
+    rows = [
+        [p.code, p.summary["active_beneficiaries"], p.summary["beneficiaries_ever"],
+         p.summary["districts_covered"], p.summary["districts_reached"],
+         p.summary["provinces_covered"],
+         _money(p.amount_paid, p.currency) if p.periods else "—"]
+        for p in data.programmes
+    ]
+    header = ["programme", "active beneficiaries", "ever enrolled", "districts covered",
+              "districts reached", "provinces covered", "paid to date"]
+    return ('<section id="overview"><h2>Headline figures</h2>'
+            + _table(header, rows, numeric_from=1) + "</section>")
+
+
+def _programme(p: ProgrammeFigures) -> str:
+    s = p.summary
+    cards = [
+        ("active beneficiaries", f"{s['active_beneficiaries']:,}"),
+        ("ever enrolled", f"{s['beneficiaries_ever']:,}"),
+        ("districts covered", f"{s['districts_covered']:,}"),
+        ("districts reached", f"{s['districts_reached']:,}"),
+        ("provinces covered", f"{s['provinces_covered']:,}"),
+    ]
+    if p.periods:
+        cards.append(("paid to date", _money(p.amount_paid, p.currency)))
+    days = [m.month_end for m in p.months]
+    parts = [
+        f'<section class="programme" id="programme-{escape(p.code)}">',
+        f"<h2>Programme {escape(p.code)}</h2>",
+        '<div class="cards">',
+        *(f'<div class="card"><div class="value">{escape(v)}</div>'
+          f'<div class="label">{escape(k)}</div></div>' for k, v in cards),
+        "</div>",
+        "<h3>Active beneficiaries at each month-end</h3>",
+        svg.line_chart(f"{p.code}: active beneficiaries per month-end", days,
+                       [m.active for m in p.months]),
+        "<h3>Entries and exits per month</h3>",
+        svg.flow_chart(f"{p.code}: entries and exits per month", days,
+                       [m.entries for m in p.months], [m.exits for m in p.months]),
+        "<h3>District reach by province</h3>",
+        svg.bar_chart(f"{p.code}: active beneficiaries per province",
+                      [r.name for r in p.provinces], [r.beneficiaries for r in p.provinces]),
+        _table(["province", "districts covered", "districts reached", "active beneficiaries"],
+               [[r.name, r.districts_covered, r.districts_reached, r.beneficiaries]
+                for r in p.provinces], numeric_from=1),
+    ]
+    if p.periods:
+        parts += [
+            "<h3>Payments per period</h3>",
+            svg.column_chart(f"{p.code}: amount paid per period", [x.period for x in p.periods],
+                             [float(x.amount) for x in p.periods], unit=f" {p.currency or ''}"),
+            _table(["period", "payments", "beneficiaries paid", "amount"],
+                   [[x.period, x.payments, x.beneficiaries_paid, _money(x.amount, p.currency)]
+                    for x in p.periods], numeric_from=1),
+            '<p class="note">Reversed payments are not counted. Beneficiaries paid are summed '
+            "over districts.</p>",
+        ]
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _quality(data: ReportData) -> str:
+    rows = []
+    notes = []
+    for p in data.programmes:
+        q = p.quality
+        if not q:
+            continue
+        share = q["late_recordings"] / q["events"] if q["events"] else 0.0
+        rows.append([p.code, q["events"], q["late_recordings"], f"{share:.1%}",
+                     q["longest_delay_days"], q["retractions"], q["reversals"],
+                     _money(q["amount_reversed"], p.currency)])
+        if q["late_recordings"]:
+            notes.append(f"{p.code}: {_events(q['late_recordings'])} recorded more than 31 "
+                         f"days after taking effect (the longest {q['longest_delay_days']:,} "
+                         "days); figures for past months may still change as records arrive.")
+        if q["retractions"]:
+            notes.append(f"{p.code}: {_events(q['retractions'])} retracted; "
+                         "retracted events count nowhere in this report.")
+        if q["reversals"]:
+            notes.append(f"{p.code}: {q['reversals']:,} payment{'s' if q['reversals'] != 1 else ''}"
+                         f" reversed ({_money(q['amount_reversed'], p.currency)}); reversed "
+                         "payments are not counted as paid.")
+    header = ["programme", "events counted", "late recordings", "share late", "longest delay (days)",
+              "retractions", "reversals", "amount reversed"]
+    body = _table(header, rows, numeric_from=1) if rows else "<p>No events yet.</p>"
+    items = "".join(f"<li>{escape(n)}</li>" for n in notes)
+    return (f'<section id="data-quality"><h2>Data quality</h2>{body}'
+            + (f"<ul>{items}</ul>" if items else "") + "</section>")
+
+
+def _integrity(result: Verification | None) -> str:
+    if result is None:
+        return ('<section id="integrity"><h2>Integrity</h2><div class="integrity unknown">'
+                "The chain was not verified for this report.</div></section>")
+    if result.ok:
+        status = (f"Intact: the integrity chain over all {result.events:,} stored events was "
+                  "recomputed and matches; nothing was changed behind the ledger's back.")
+        css = "ok"
+    else:
+        first = result.first
+        assert first is not None
+        status = (f"DAMAGED: {result.damaged:,} positions do not match the integrity chain. "
+                  f"The first is position {first.position} ({first.kind}: {first.detail}). "
+                  "The figures above may not be what was recorded.")
+        css = "bad"
+    head = ""
+    if result.head is not None:
+        head = (f'<p>Chain head: position {result.head.position:,}, SHA-256 '
+                f'<span class="digest">{result.head.digest.hex()}</span></p>')
+    return (f'<section id="integrity"><h2>Integrity</h2>'
+            f'<div class="integrity {css}"><strong>{escape(status)}</strong>{head}</div>'
+            "</section>")
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Cell]], *, numeric_from: int) -> str:
+    def attrs(i: int) -> str:
+        return ' class="n"' if i >= numeric_from else ""
+
+    head = "".join(f"<th{attrs(i)}>{escape(h)}</th>" for i, h in enumerate(header))
+    body = "".join(
+        "<tr>" + "".join(f"<td{attrs(i)}>{escape(_cell(v))}</td>" for i, v in enumerate(row))
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _cell(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int | decimal.Decimal):
+        return f"{value:,}"
+    return value
+
+
+def _events(count: int) -> str:
+    return f"{count:,} event was" if count == 1 else f"{count:,} events were"
+
+
+def _money(amount: decimal.Decimal | None, currency: str | None) -> str:
+    if amount is None:
+        return ""
+    whole = amount == amount.to_integral_value()
+    text = f"{amount:,.0f}" if whole else f"{amount:,.2f}"
+    return f"{text} {currency}" if currency else text
