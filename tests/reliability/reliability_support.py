@@ -10,7 +10,9 @@ import hashlib
 import json
 import os
 import sqlite3
+import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,6 +119,49 @@ def server_url(url: str) -> str:
     return url.split("?", 1)[0]
 
 
+def stored_positions(url: str) -> list[int]:
+    """The positions of the stored events, in order."""
+    return [row[0] for row in dict(_table_rows(url))["events"]]
+
+
 def event_ids(url: str) -> list[str]:
     """Every stored `id:` key, i.e. the ids of all recorded events."""
     return [key for key, *_ in dict(_table_rows(url))["keys"] if key.startswith("id:")]
+
+
+WORKER = Path(__file__).with_name("workers.py")
+
+
+def run_workers(store: str, plans: list[list[dict[str, Any]]], folder: Path,
+                timeout: float = 120) -> list[list[dict[str, Any]]]:
+    """Run one worker process per plan, all starting together; return each one's step results."""
+    folder.mkdir(parents=True, exist_ok=True)
+    go = folder / "go"
+    processes = []
+    outs = []
+    for number, plan in enumerate(plans):
+        plan_file = folder / f"plan-{number}.json"
+        plan_file.write_text(json.dumps(plan))
+        out = folder / f"result-{number}.jsonl"
+        outs.append(out)
+        processes.append(subprocess.Popen(
+            [sys.executable, str(WORKER), store, str(plan_file), str(go), str(out)],
+            stderr=subprocess.PIPE, text=True,
+        ))
+    deadline = time.monotonic() + timeout
+    while not all(out.with_suffix(".ready").exists() for out in outs):
+        if any(p.poll() is not None for p in processes) or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    go.touch()
+    failures = []
+    for process in processes:
+        try:
+            _, stderr = process.communicate(timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, stderr = process.communicate()
+        if process.returncode != 0:
+            failures.append(stderr)
+    assert not failures, "\n".join(failures)
+    return [[json.loads(line) for line in out.read_text().splitlines()] for out in outs]
