@@ -18,6 +18,7 @@ demo: install
 
 test: install
 	bash scripts/ensure-postgres
+	bash scripts/ensure-chromium
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
