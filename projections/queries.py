@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,21 +65,30 @@ def reach(projections: Projections, when: PointInTime, programme: str | None = N
     return rows
 
 
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One table written by a replay."""
+
+    table: str
+    path: Path
+    rows: int
+
+
 def replay(
     projections: Projections,
     when: PointInTime,
     out: Path,
     *,
     on_table: Callable[[str], None] | None = None,
-) -> dict[str, Path]:
+) -> list[Snapshot]:
     """Write all five tables as of `when` under `out` (Hive-partitioned by as_of)."""
     layout = ParquetLayout(out)
-    written: dict[str, Path] = {}
+    written: list[Snapshot] = []
     for name, spec in TABLES.items():
         if on_table is not None:
             on_table(name)
         rows = spec.compute(projections.connection, when, None)
-        written[name] = layout.write(name, when.as_of, rows)
+        written.append(Snapshot(name, layout.write(name, when.as_of, rows), rows.num_rows))
     return written
 
 
