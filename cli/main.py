@@ -39,7 +39,7 @@ def main() -> None:
 
 def _register() -> None:
     # Each command group lives in its own module and registers itself on `cli`.
-    from cli import audit, demo, interchange, operators  # noqa: F401
+    from cli import analysts, audit, demo, interchange, operators  # noqa: F401
 
 
 _register()
