@@ -97,6 +97,8 @@ def _table_rows(url: str) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
                  "keys": f'"{schema}".ledger_keys', "placements": f'"{schema}".ledger_placements',
                  "pos": "notification_id"}
         with psycopg.connect(server_url(url)) as connection:
+            # One snapshot for all four tables, even while another transaction commits.
+            connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             for table, query in TABLES.items():
                 yield table, connection.execute(query.format(**names)).fetchall()  # type: ignore[arg-type]
         return
@@ -108,6 +110,16 @@ def _table_rows(url: str) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
             yield table, connection.execute(query.format(**names)).fetchall()
     finally:
         connection.close()
+
+
+def settle(url: str) -> None:
+    """Wait until no transaction holds the store's write lock (a killed client's, on PostgreSQL,
+    ends only when its server process notices: committed if its COMMIT had been sent, else not)."""
+    if not is_postgres(url):
+        return  # a killed process's SQLite locks went with it
+    with psycopg.connect(server_url(url)) as connection:
+        connection.execute("SET lock_timeout = '60s'")
+        connection.execute(f'LOCK TABLE "{schema_of(url)}".ledger_events IN EXCLUSIVE MODE')
 
 
 def schema_of(url: str) -> str:
@@ -145,7 +157,7 @@ def run_workers(store: str, plans: list[list[dict[str, Any]]], folder: Path,
         out = folder / f"result-{number}.jsonl"
         outs.append(out)
         processes.append(subprocess.Popen(
-            [sys.executable, str(WORKER), store, str(plan_file), str(go), str(out)],
+            [sys.executable, str(WORKER), "plan", store, str(plan_file), str(go), str(out)],
             stderr=subprocess.PIPE, text=True,
         ))
     deadline = time.monotonic() + timeout

@@ -1,12 +1,17 @@
-"""An operator process for the concurrency tests: runs a plan of recordings against one store.
+"""Operator processes for the concurrency and crash tests.
 
-Run as a script (`python workers.py STORE PLAN GO OUT`), so every worker is its own OS process with
-its own connections, as operators in different provinces would be. It waits until the file GO
-exists (so all workers start together), then runs each step of PLAN (a JSON list) and writes one
-JSON line per step to OUT as it finishes:
+`python workers.py plan STORE PLAN GO OUT` runs a plan of recordings against one store, as its
+own OS process with its own connections, as operators in different provinces would. It waits
+until the file GO exists (so all workers start together), then runs each step of PLAN (a JSON
+list) and writes one JSON line per step to OUT as it finishes:
 
 - `{"record": [objects]}`: record the objects as one batch (a single command when there is one);
 - `{"import": "path"}`: import a file.
+
+`python workers.py import STORE FILE FLUSH` imports one file, checking and writing FLUSH events
+at a time (the ledger's defaults are 20,000 and 50,000: smaller makes a test file go through
+several writes before its commit), printing `checking N` as lines are checked and `recorded N`
+at the end, for the crash tests to kill it at any moment.
 
 A step that the store could not complete (`PersistenceError`: locked, connection lost) is retried,
 as an operator would; the retries are counted. A refused batch is an answer, not a failure.
@@ -22,6 +27,7 @@ from typing import Any
 
 from eventsourcing.persistence import PersistenceError
 
+from ledger import batch
 from ledger.bootstrap import open_ledger
 from ledger.errors import BatchRefused
 
@@ -77,6 +83,24 @@ def _attempt(ledger: Any, step: dict[str, Any]) -> dict[str, Any]:
     raise AssertionError("unreachable")
 
 
+def import_file(store: str, path: Path, flush: int) -> None:
+    batch.WINDOW = batch.FLUSH = flush
+    ledger = open_ledger(store)
+    checked = 0
+
+    def progress(lines: int) -> None:
+        nonlocal checked
+        checked += lines
+        print(f"checking {checked}", flush=True)
+
+    receipt = ledger.import_file(path, operator="crash", progress=progress)
+    print(f"recorded {receipt.count}", flush=True)
+
+
 if __name__ == "__main__":
-    store_url, plan_file, go_file, out_file = sys.argv[1:5]
-    run(store_url, json.loads(Path(plan_file).read_text()), Path(go_file), Path(out_file))
+    if sys.argv[1] == "plan":
+        store_url, plan_file, go_file, out_file = sys.argv[2:6]
+        run(store_url, json.loads(Path(plan_file).read_text()), Path(go_file), Path(out_file))
+    else:
+        store_url, file, flush = sys.argv[2:5]
+        import_file(store_url, Path(file), int(flush))

@@ -1,0 +1,167 @@
+"""Crash safety: an import killed with SIGKILL at any moment leaves none or all of its file.
+
+Each kill lands at a seeded random moment: while the process starts, between the windows of lines
+it checks and writes inside its one transaction, or around the commit. After every kill the store
+must hold exactly what it held before, or that plus the whole file; the store must open and take
+the next import; a rerun completes the file; and at the end the integrity chain verifies and every
+event is there once, at gapless positions.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import IO, Any
+
+from reliability_support import (
+    LEDGER,
+    SETUP,
+    WORKER,
+    enrolment,
+    event_ids,
+    jsonl,
+    payment,
+    settle,
+    snapshot,
+    stored_positions,
+)
+
+from ledger.audit.verify import verify
+from ledger.bootstrap import open_ledger
+
+LINES = 2_000  # per file: enrolments and their payments
+WINDOW = 250  # lines checked, and events written, at a time inside the import's transaction
+
+
+def _file(folder: Path, name: str) -> tuple[Path, set[str]]:
+    """An event log of enrolments and payments to them; returns it and its event keys."""
+    objs: list[dict[str, Any]] = []
+    for n in range(LINES // 2):
+        beneficiary = f"{name}-{n:05d}"
+        objs.append(enrolment(beneficiary, district=("1703", "1306")[n % 2], id=f"{name}-e{n}"))
+        objs.append(payment(f"{name}-P{n}", beneficiary=beneficiary, id=f"{name}-p{n}"))
+    path = folder / f"{name}.jsonl"
+    path.write_bytes(jsonl(objs))
+    return path, {f"id:{obj['id']}" for obj in objs}
+
+
+def _start_import(store: str, path: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, str(WORKER), "import", store, str(path), str(WINDOW)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _read_until(stream: IO[str], windows: int) -> str:
+    """Read the worker's progress until it has checked `windows` windows (or it ends)."""
+    seen = ""
+    for _ in range(windows):
+        line = stream.readline()
+        seen += line
+        if not line.startswith("checking"):
+            break
+    return seen
+
+
+def _kill_once(store: str, path: Path, rng: random.Random) -> str:
+    """Run one import and SIGKILL it at a random moment; return where it was."""
+    process = _start_import(store, path)
+    assert process.stdout is not None
+    moment = rng.random()
+    windows = LINES // WINDOW
+    if moment < 0.2:
+        time.sleep(rng.uniform(0.0, 0.6))  # often still starting: opening the store, reading
+        seen = ""
+    elif moment < 0.85:
+        seen = _read_until(process.stdout, rng.randint(1, windows - 1))  # between windows
+        time.sleep(rng.uniform(0.0, 0.03))
+    else:
+        seen = _read_until(process.stdout, windows)  # all checked: the last write, the commit
+        time.sleep(rng.uniform(0.0, 0.02))
+    os.kill(process.pid, signal.SIGKILL)
+    rest, _ = process.communicate()
+    seen += rest
+    if "recorded" in seen:
+        return "finished"
+    if process.returncode != -signal.SIGKILL:
+        raise AssertionError(f"the import ended with {process.returncode}: {seen}")
+    return "checking" if "checking" in seen else "starting"
+
+
+def _assert_none_or_all(store: str, before: Any, keys: set[str]) -> bool:
+    """The store holds what it held before, or that and the whole file; say which."""
+    settle(store)
+    after = snapshot(store)
+    if after == before:
+        return False
+    assert after.events == before.events + len(keys), "part of a file was recorded"
+    assert keys <= set(event_ids(store))
+    return True
+
+
+def _assert_whole(store: str, expected: set[str]) -> None:
+    ids = event_ids(store)
+    assert len(ids) == len(set(ids)) and set(ids) == expected
+    assert stored_positions(store) == list(range(1, len(expected) + 1))
+    ledger = open_ledger(store)
+    verification = verify(ledger.store)
+    ledger.close()
+    assert verification.ok, verification.first
+
+
+def test_an_import_killed_at_random_moments_leaves_none_or_all_of_its_file(
+    store_url: str, tmp_path: Path
+) -> None:
+    rng = random.Random(f"crash-{store_url.split(':')[0]}")
+    ledger = open_ledger(store_url, create=True)
+    ledger.record_dicts(SETUP, operator="setup")
+    ledger.close()
+    expected = set(event_ids(store_url))
+    phases: Counter[str] = Counter()
+
+    for name in ("A", "B", "C"):
+        path, keys = _file(tmp_path, name)
+        for _ in range(3):
+            before = snapshot(store_url)
+            phases[_kill_once(store_url, path, rng)] += 1
+            if _assert_none_or_all(store_url, before, keys):
+                break
+        rerun = _start_import(store_url, path)
+        stdout, stderr = rerun.communicate(timeout=120)
+        assert rerun.returncode == 0, stderr
+        assert stdout.splitlines()[-1] in (f"recorded {LINES}", "recorded 0")
+        expected |= keys
+        _assert_whole(store_url, expected)
+
+    assert phases["checking"] >= 4, phases  # most kills landed inside the import's transaction
+
+
+def test_the_console_script_killed_mid_import_then_rerun(store_url: str, tmp_path: Path) -> None:
+    """The same through `ledger import` itself, killed after a seeded random delay."""
+    rng = random.Random(f"cli-crash-{store_url.split(':')[0]}")
+    ledger = open_ledger(store_url, create=True)
+    ledger.record_dicts(SETUP, operator="setup")
+    ledger.close()
+    expected = set(event_ids(store_url))
+    path, keys = _file(tmp_path, "CLI")
+    for _ in range(2):
+        before = snapshot(store_url)
+        process = subprocess.Popen([str(LEDGER), "--store", store_url, "import", str(path)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(1.0, 3.0))
+        os.kill(process.pid, signal.SIGKILL)
+        process.communicate()
+        _assert_none_or_all(store_url, before, keys)
+
+    rerun = subprocess.run([str(LEDGER), "--store", store_url, "import", str(path)],
+                           capture_output=True, text=True, timeout=120, check=False)
+
+    assert rerun.returncode == 0, rerun.stderr
+    assert rerun.stdout.startswith(f"{path}: recorded {LINES} events") or (
+        rerun.stdout.strip() == f"{path}: already recorded: {LINES}"
+    )
+    _assert_whole(store_url, expected | keys)
