@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from psycopg import sql as pg_sql
+from psycopg.rows import tuple_row
 
 from ledger.storage.session import LedgerStore
 
@@ -93,11 +94,13 @@ class PostgresEvents:
         self.table = pg_sql.Identifier(schema, table)
 
     def max_position(self) -> int:
-        with self.datastore.get_connection() as connection:
-            row = connection.execute(
+        with self.datastore.get_connection() as connection, \
+                connection.cursor(row_factory=tuple_row) as cursor:
+            cursor.execute(
                 pg_sql.SQL("SELECT COALESCE(MAX(notification_id), 0) FROM {}").format(self.table)
-            ).fetchone()
-        return int(row[0])
+            )
+            row = cursor.fetchone()
+        return int(row[0]) if row else 0
 
     def read(self, after: int, limit: int) -> pa.Table:
         statement = pg_sql.SQL(

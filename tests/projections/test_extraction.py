@@ -1,0 +1,110 @@
+"""Extraction: batches committed with their position, so nothing is lost or doubled; another
+store's facts are never mixed in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+from pilot_history import PILOT
+
+from ledger.bootstrap import open_ledger
+from projections.extract import catch_up
+from projections.facts import FactStore
+from projections.service import Projections
+from projections.source import EventSource, StoreRows, source_for
+
+
+class Breaking:
+    """A source whose `fail_at`-th read returns an event the facts cannot take."""
+
+    def __init__(self, inner: EventSource, fail_at: int):
+        self.inner = inner
+        self.reads = 0
+        self.fail_at = fail_at
+
+    def max_position(self) -> int:
+        return self.inner.max_position()
+
+    def read(self, after: int, limit: int) -> pa.Table:
+        self.reads += 1
+        batch = self.inner.read(after, limit)
+        if self.reads == self.fail_at:
+            states = batch.column("state").to_pylist()
+            states[-1] = states[-1].replace('"effective_date"', '"effective_day"')
+            batch = batch.set_column(2, "state", pa.array(states, pa.string()))
+        return batch
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _ids(facts: FactStore) -> list[tuple[int, str]]:
+    return facts.connection.execute(
+        "SELECT position, event_id FROM facts ORDER BY position"
+    ).fetchall()
+
+
+def test_an_interrupted_update_resumes_without_losing_or_doubling(tmp_path: Path) -> None:
+    ledger = open_ledger(str(tmp_path / "ledger.db"), create=True)
+    ledger.record_dicts(PILOT, operator="t", historical=True)
+    facts = FactStore.open(tmp_path / "p.duckdb")
+    source = Breaking(source_for(ledger.store), fail_at=3)
+    with pytest.raises(duckdb.ConstraintException, match=r"NOT NULL"):
+        catch_up(source, facts, store="s", batch_size=4)
+    assert facts.position() == 8  # two batches of four made it, with their position
+    assert [p for p, _ in _ids(facts)] == list(range(1, 9))
+    assert catch_up(source_for(ledger.store), facts, store="s", batch_size=4) == len(PILOT) - 8
+    assert catch_up(source_for(ledger.store), facts, store="s", batch_size=4) == 0
+    assert [p for p, _ in _ids(facts)] == list(range(1, len(PILOT) + 1))
+    facts.close()
+    ledger.close()
+
+
+def test_the_fast_reader_and_the_stores_own_bulk_read_extract_the_same_facts(
+    tmp_path: Path,
+) -> None:
+    ledger = open_ledger(str(tmp_path / "ledger.db"), create=True)
+    ledger.record_dicts(PILOT, operator="t", historical=True)
+    fast, generic = FactStore.in_memory(), FactStore.in_memory()
+    catch_up(source_for(ledger.store), fast, store="s", batch_size=5)
+    catch_up(StoreRows(ledger.store), generic, store="s", batch_size=7)
+    everything = "SELECT * FROM facts ORDER BY position"
+    assert fast.connection.execute(everything).fetchall() == \
+        generic.connection.execute(everything).fetchall()
+    row = fast.connection.execute(
+        "SELECT event, recorded_at, effective_date, programme, beneficiary, district, sex, "
+        "birth_date FROM facts WHERE position = 4"
+    ).fetchone()
+    assert row == ("BeneficiaryEnrolled", dt.datetime(2021, 6, 18, 2, 0, tzinfo=dt.UTC),
+                   dt.date(2021, 6, 18), "mcw", "B1", "1703", "F", dt.date(1995, 3, 10))
+    ledger.close()
+
+
+def test_a_file_of_another_stores_facts_is_rebuilt(tmp_path: Path) -> None:
+    first = open_ledger(str(tmp_path / "first.db"), create=True)
+    first.record_dicts(PILOT, operator="t", historical=True)
+    second = open_ledger(str(tmp_path / "second.db"), create=True)
+    second.record_dicts(PILOT[:5], operator="t", historical=True)
+    shared = tmp_path / "shared.duckdb"
+    with Projections.of_store(first.store, path=shared) as projections:
+        assert projections.facts.count() == len(PILOT)
+    with Projections.of_store(second.store, path=shared) as projections:
+        assert [p for p, _ in _ids(projections.facts)] == [1, 2, 3, 4, 5]
+    first.close()
+    second.close()
+
+
+def test_new_events_are_added_incrementally(tmp_path: Path) -> None:
+    ledger = open_ledger(str(tmp_path / "ledger.db"), create=True)
+    ledger.record_dicts(PILOT[:6], operator="t", historical=True)
+    with Projections.of_store(ledger.store, path=tmp_path / "p.duckdb") as projections:
+        assert projections.facts.count() == 6
+        ledger.record_dicts(PILOT[6:], operator="t", historical=True)
+        assert projections.update() == len(PILOT) - 6
+        assert projections.update() == 0
+        assert projections.facts.count() == len(PILOT)
+    ledger.close()
