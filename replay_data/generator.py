@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -100,6 +101,16 @@ FINAL_RESERVE = 0.03  # share of each 2025 target left for the Nov-Dec top-up
 # MCW enrolment weight by the year a district joins.
 EARLY_WEIGHT = {2021: 1.8, 2022: 1.6, 2023: 1.2, 2024: 0.8, 2025: 0.6}
 
+# The 2025 top-up is planned in mid-November for entrants who cannot leave before AS_OF.
+TOP_UP_PLANNED = date(2025, 11, 15)
+TOP_UP_FROM = date(2025, 11, 17)
+TOP_UP_TO = date(2025, 12, 20)
+
+ENROLLED = "BeneficiaryEnrolled"
+TRANSFERRED = "BeneficiaryTransferred"
+EXITED = "BeneficiaryExited"
+PAID = "PaymentRecorded"
+
 
 class Action(NamedTuple):
     """A planned lifecycle step of one beneficiary, emitted when the simulation reaches its day."""
@@ -124,11 +135,16 @@ def _iso(ordinal: int) -> str:
     return text
 
 
+@cache
+def _clock() -> list[str]:
+    """ "HH:MM:SS" for every second of a day, formatted once."""
+    return [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(DAY)]
+
+
 def _stamp(second: int) -> str:
     """RFC 3339 Lao time for a second counted from the ordinal epoch."""
     day, rest = divmod(second, DAY)
-    hours, rest = divmod(rest, 3600)
-    return f"{_iso(day)}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}+07:00"
+    return f"{_iso(day)}T{_clock()[rest]}+07:00"
 
 
 def _age(birth: int, on: int) -> int:
@@ -137,13 +153,14 @@ def _age(birth: int, on: int) -> int:
     return d.year - b.year - ((d.month, d.day) < (b.month, b.day))
 
 
-def _second_birthday(birth: int) -> int:
-    """The day a child turns two (1 March for 29 February births)."""
-    b = date.fromordinal(birth)
+@cache  # a few thousand distinct days, asked about hundreds of thousands of times
+def _years_later(ordinal: int, years: int) -> int:
+    """The anniversary `years` later (1 March for 29 February in a common year)."""
+    d = date.fromordinal(ordinal)
     try:
-        return b.replace(year=b.year + 2).toordinal()
+        return d.replace(year=d.year + years).toordinal()
     except ValueError:
-        return date(b.year + 2, 3, 1).toordinal()
+        return date(d.year + years, 3, 1).toordinal()
 
 
 def _add_months(day: date, months: int) -> date:
@@ -178,6 +195,10 @@ def _open_spells(schedule: Sequence[CoverageChange]) -> list[tuple[int, int, str
     return spells
 
 
+def _prefix(programme: str) -> str:
+    return "sm" if programme == SCHOOL_MEALS else "mcw"
+
+
 class _History:
     """The state of the simulation; `run()` yields the events in recording order."""
 
@@ -185,14 +206,15 @@ class _History:
         if scale <= 0:
             raise ValueError("scale must be positive")
         self.rng = random.Random(seed)
-        self.scale = scale
+        self.rand = self.rng.random
         self.targets = targets(scale)
         geography = load_geography()
         self.province_of = geography.province_of
-        self.operators = {
-            code: [f"op-{slug}-{k}" for k in range(1, self.rng.randint(2, 4) + 1)]
+        offices = {
+            code: [f"op-{slug}-{k}" for k in range(1, self.between(2, 4) + 1)]
             for code, slug in geography.slug_of.items()
         }
+        self.operators = {d: offices[p] for d, p in self.province_of.items()}
         self.heap: list[tuple[int, int, Event]] = []
         self.seq = 0
         self.counters: dict[str, int] = {}
@@ -212,6 +234,10 @@ class _History:
 
     # ----------------------------------------------------------------- recording machinery
 
+    def between(self, low: int, high: int) -> int:
+        """Uniform integer in [low, high]; much cheaper than Random.randint."""
+        return low + int(self.rand() * (high - low + 1))
+
     def _next_id(self, prefix: str) -> str:
         n = self.counters.get(prefix, 0) + 1
         self.counters[prefix] = n
@@ -225,7 +251,7 @@ class _History:
 
     def _lag(self) -> int:
         """Days between a fact and its recording: mostly within a week, never over 30."""
-        r = self.rng.random()
+        r = self.rand()
         if r < 0.6:
             return 1 + int(r * 7 / 0.6)
         if r < 0.9:
@@ -234,14 +260,13 @@ class _History:
 
     def _at(self, day: int, lag: int) -> int:
         """A recording second during office hours, `lag` days after `day`."""
-        return (day + lag) * DAY + OFFICE_OPENS + self.rng.randrange(OFFICE_HOURS)
+        return (day + lag) * DAY + OFFICE_OPENS + int(self.rand() * OFFICE_HOURS)
 
     def _operator(self, district: str) -> str:
-        return self.rng.choice(self.operators[self.province_of[district]])
+        office = self.operators[district]
+        return office[int(self.rand() * len(office))]
 
-    def _record(
-        self, second: int, name: str, day: int, prefix: str, operator: str, /, **fields: object
-    ) -> str:
+    def _record(self, second: int, name: str, day: int, prefix: str, operator: str, fields: Event) -> str:
         """Queue one event to be written at `second`; returns its id."""
         if second > LAST_RECORDED_SECOND:
             raise AssertionError(f"{name} would be recorded after {LAST_RECORDING}")
@@ -250,19 +275,18 @@ class _History:
             "event": name,
             "id": event_id,
             "effective_date": _iso(day),
-            "recorded_at": second,
+            "recorded_at": second,  # formatted when popped from the queue
             "operator": operator,
-            **fields,
         }
+        event.update(fields)
         heapq.heappush(self.heap, (second, self.seq, event))
         self.seq += 1
         return event_id
 
     def _retract(self, second: int, target: str, prefix: str, operator: str, reason: str) -> None:
         day = second // DAY  # effective the day the mistake is noticed and recorded
-        self._record(
-            second, "EventRetracted", day, prefix, operator, retracts=target, reason=reason
-        )
+        fields: Event = {"retracts": target, "reason": reason}
+        self._record(second, "EventRetracted", day, prefix, operator, fields)
 
     def _flush(self, until: int) -> Iterator[Event]:
         """Pop every queued event recorded before second `until`."""
@@ -286,23 +310,19 @@ class _History:
         """Another open district, in the same province when there is one."""
         others = [d for d in self._open(programme, day) if d != district]
         same = [d for d in others if self.province_of[d] == self.province_of[district]]
-        if same or others:
-            return self.rng.choice(same or others)
-        return None
+        choices = same or others
+        return choices[int(self.rand() * len(choices))] if choices else None
 
     # -------------------------------------------------------------------------- the run
 
     def run(self) -> Iterator[Event]:
         """Simulate every day from the first registration to AS_OF, yielding recorded events."""
         changes: dict[int, list[tuple[str, CoverageChange]]] = {}
-        for programme, schedule in (
-            (SCHOOL_MEALS, SCHOOL_MEALS_SCHEDULE),
-            (MCW, MCW_SCHEDULE),
-        ):
+        for programme in (SCHOOL_MEALS, MCW):
+            schedule = SCHOOL_MEALS_SCHEDULE if programme == SCHOOL_MEALS else MCW_SCHEDULE
             for change in schedule:
                 changes.setdefault(change.effective.toordinal(), []).append((programme, change))
-        first = SCHOOL_MEALS_REGISTERED.toordinal()
-        for day in range(first, AS_OF_ORD + 1):
+        for day in range(SCHOOL_MEALS_REGISTERED.toordinal(), AS_OF_ORD + 1):
             self._registrations(day)
             for programme, change in changes.get(day, []):
                 self._coverage(programme, change)
@@ -315,45 +335,32 @@ class _History:
         yield from self._flush(NEVER * DAY)
 
     def _registrations(self, day: int) -> None:
-        if day == SCHOOL_MEALS_REGISTERED.toordinal():
-            self._record(
-                self._at(day, 1),
-                "ProgrammeRegistered",
-                day,
-                "sm-reg",
-                "op-national-1",
-                programme=SCHOOL_MEALS,
-                name="National School Meals Programme",
-                benefit="in-kind",
-            )
-        if day == MCW_REGISTERED.toordinal():
-            self._record(
-                self._at(day, 1),
-                "ProgrammeRegistered",
-                day,
-                "mcw-reg",
-                "op-national-1",
-                programme=MCW,
-                name="Mother and Early Childhood Grant (maternal and child welfare)",
-                benefit="cash",
-                currency=CURRENCY,
-            )
+        registrations: dict[int, Event] = {
+            SCHOOL_MEALS_REGISTERED.toordinal(): {
+                "programme": SCHOOL_MEALS,
+                "name": "National School Meals Programme",
+                "benefit": "in-kind",
+            },
+            MCW_REGISTERED.toordinal(): {
+                "programme": MCW,
+                "name": "Mother and Early Childhood Grant (maternal and child welfare)",
+                "benefit": "cash",
+                "currency": CURRENCY,
+            },
+        }
+        fields = registrations.get(day)
+        if fields is not None:
+            prefix = f"{_prefix(str(fields['programme']))}-reg"
+            self._record(self._at(day, 1), "ProgrammeRegistered", day, prefix, "op-national-1", fields)
 
     def _coverage(self, programme: str, change: CoverageChange) -> None:
+        """Expansions and withdrawals are recorded by the national office within three days."""
         day = change.effective.toordinal()
-        prefix = "sm" if programme == SCHOOL_MEALS else "mcw"
         name, kind = ("DistrictExpanded", "dex") if change.expand else ("DistrictWithdrawn", "dwd")
-        operator = self.rng.choice(("op-national-1", "op-national-2"))
-        second = self._at(day, self.rng.randint(1, 3))
-        self._record(
-            second,
-            name,
-            day,
-            f"{prefix}-{kind}",
-            operator,
-            programme=programme,
-            district=change.district,
-        )
+        operator = f"op-national-{self.between(1, 2)}"
+        fields: Event = {"programme": programme, "district": change.district}
+        prefix = f"{_prefix(programme)}-{kind}"
+        self._record(self._at(day, self.between(1, 3)), name, day, prefix, operator, fields)
 
     def _plan(self, day: int) -> None:
         """Plan the enrolments that start today (whole life courses, pushed as actions)."""
@@ -363,9 +370,9 @@ class _History:
         today = date.fromordinal(day)
         if today.month == 9 and today.day == 1:
             self._sm_intake(day)
-        if today == date(2025, 11, 15):
+        if today == TOP_UP_PLANNED:
             self._sm_top_up(day)
-        if today.day == 1 and today >= date(MCW_REGISTERED.year, MCW_REGISTERED.month, 1):
+        if today.day == 1 and today >= MCW_REGISTERED.replace(day=1):
             self._mcw_month(today)
 
     def _act(self, day: int, action: Action) -> None:
@@ -383,8 +390,8 @@ class _History:
 
     # ----------------------------------------------------------------- lifecycle events
 
-    def _enrolment_fields(self, action: Action, district: str) -> dict[str, object]:
-        fields: dict[str, object] = {
+    def _enrolment(self, action: Action, district: str) -> Event:
+        fields: Event = {
             "programme": action.programme,
             "beneficiary": action.beneficiary,
             "district": district,
@@ -397,129 +404,87 @@ class _History:
         return fields
 
     def _enrol(self, day: int, action: Action) -> None:
-        prefix = "sm" if action.programme == SCHOOL_MEALS else "mcw"
+        prefix = _prefix(action.programme)
         operator = self._operator(action.district)
         if action.detail.startswith("wrong:"):
             # The operator keyed the wrong district, noticed it and re-recorded the enrolment.
             wrong = action.detail[6:]
-            first = self._at(day, self.rng.randint(1, 10))
-            mistaken = self._record(
-                first,
-                "BeneficiaryEnrolled",
-                day,
-                f"{prefix}-enr",
-                operator,
-                **self._enrolment_fields(action, wrong),
-            )
-            second = first + self.rng.randint(1, 7) * DAY + self.rng.randrange(3600)
-            self._retract(
-                second,
-                mistaken,
-                f"{prefix}-ret",
-                operator,
-                f"enrolled in district {wrong} by mistake; re-recorded in {action.district}",
-            )
-            recorded = second + self.rng.randint(60, 900)
+            first = self._at(day, self.between(1, 10))
+            fields = self._enrolment(action, wrong)
+            mistaken = self._record(first, ENROLLED, day, f"{prefix}-enr", operator, fields)
+            second = first + self.between(1, 7) * DAY + self.between(0, 3599)
+            reason = f"enrolled in district {wrong} by mistake; re-recorded in {action.district}"
+            self._retract(second, mistaken, f"{prefix}-ret", operator, reason)
+            recorded = second + self.between(60, 900)
         else:
             recorded = self._at(day, self._lag())
-        event_id = self._record(
-            recorded,
-            "BeneficiaryEnrolled",
-            day,
-            f"{prefix}-enr",
-            operator,
-            **self._enrolment_fields(action, action.district),
-        )
+        fields = self._enrolment(action, action.district)
+        event_id = self._record(recorded, ENROLLED, day, f"{prefix}-enr", operator, fields)
         if action.programme == MCW:
             self.mcw_active.setdefault(action.district, {})[action.beneficiary] = day
             if action.detail == "ghost":
                 self.ghost_events[action.beneficiary] = [event_id]
 
     def _transfer(self, day: int, action: Action) -> None:
-        prefix = "sm" if action.programme == SCHOOL_MEALS else "mcw"
-        self._record(
-            self._at(day, self._lag()),
-            "BeneficiaryTransferred",
-            day,
-            f"{prefix}-trf",
-            self._operator(action.district),
-            programme=action.programme,
-            beneficiary=action.beneficiary,
-            district=action.district,
-        )
+        fields: Event = {
+            "programme": action.programme,
+            "beneficiary": action.beneficiary,
+            "district": action.district,
+        }
+        prefix = f"{_prefix(action.programme)}-trf"
+        operator = self._operator(action.district)
+        self._record(self._at(day, self._lag()), TRANSFERRED, day, prefix, operator, fields)
         if action.programme == MCW:
             enrolled = self.mcw_active[action.detail].pop(action.beneficiary)
             self.mcw_active.setdefault(action.district, {})[action.beneficiary] = enrolled
 
     def _exit(self, day: int, action: Action) -> None:
-        prefix = "sm" if action.programme == SCHOOL_MEALS else "mcw"
-        self._record(
-            self._at(day, self._lag()),
-            "BeneficiaryExited",
-            day,
-            f"{prefix}-exi",
-            self._operator(action.district),
-            programme=action.programme,
-            beneficiary=action.beneficiary,
-            reason=action.detail,
-        )
+        fields: Event = {
+            "programme": action.programme,
+            "beneficiary": action.beneficiary,
+            "reason": action.detail,
+        }
+        prefix = f"{_prefix(action.programme)}-exi"
+        operator = self._operator(action.district)
+        self._record(self._at(day, self._lag()), EXITED, day, prefix, operator, fields)
         if action.programme == MCW:
             del self.mcw_active[action.district][action.beneficiary]
 
     def _duplicate(self, day: int, action: Action) -> None:
-        """A second registration of a child already enrolled, found and retracted a week later."""
-        prefix = "sm" if action.programme == SCHOOL_MEALS else "mcw"
+        """A second registration of someone already enrolled, found and retracted within a week."""
+        prefix = _prefix(action.programme)
         operator = self._operator(action.district)
-        first = self._at(day, self.rng.randint(1, 10))
-        event_id = self._record(
-            first,
-            "BeneficiaryEnrolled",
-            day,
-            f"{prefix}-enr",
-            operator,
-            **self._enrolment_fields(action, action.district),
-        )
-        second = first + self.rng.randint(1, 7) * DAY + self.rng.randrange(3600)
-        self._retract(
-            second,
-            event_id,
-            f"{prefix}-ret",
-            operator,
-            "duplicate registration of a child already enrolled",
-        )
+        first = self._at(day, self.between(1, 10))
+        fields = self._enrolment(action, action.district)
+        event_id = self._record(first, ENROLLED, day, f"{prefix}-enr", operator, fields)
+        second = first + self.between(1, 7) * DAY + self.between(0, 3599)
+        reason = "duplicate registration of someone already enrolled"
+        self._retract(second, event_id, f"{prefix}-ret", operator, reason)
 
     def _discover(self, day: int, action: Action) -> None:
         """A ghost registration found months later: retract its payments, then its enrolment."""
         del self.mcw_active[action.district][action.beneficiary]
-        events = self.ghost_events.pop(action.beneficiary)
-        operator = self.operators[self.province_of[action.district]][0]
-        second = self._at(day, self.rng.randint(15, 25))
-        for event_id in reversed(events[1:]):
-            self._retract(second, event_id, "mcw-ret", operator, "paid to a duplicate registration")
+        enrolment, *payments = self.ghost_events.pop(action.beneficiary)
+        supervisor = self.operators[action.district][0]
+        second = self._at(day, self.between(15, 25))  # after every payment upload is recorded
+        for event_id in reversed(payments):
+            self._retract(second, event_id, "mcw-ret", supervisor, "paid to a duplicate registration")
             second += 1
-        self._retract(
-            second,
-            events[0],
-            "mcw-ret",
-            operator,
-            "duplicate registration: the household is enrolled under another id",
-        )
+        reason = "duplicate registration: the household is enrolled under another id"
+        self._retract(second, enrolment, "mcw-ret", supervisor, reason)
 
     # -------------------------------------------------------------------- School Meals
 
     def _school_meals_targets(self) -> dict[str, int]:
         """Each final district's roll on AS_OF, summing exactly to the calibrated figure."""
-        districts: list[str] = []
-        for _, _, district in self.spells[SCHOOL_MEALS]:
-            if district not in districts:
-                districts.append(district)
+        districts = list(dict.fromkeys(d for _, _, d in self.spells[SCHOOL_MEALS]))
         assert len(districts) == SCHOOL_MEALS_DISTRICTS
-        weights = [self.rng.uniform(0.6, 1.4) for _ in districts]
+        weights = [0.6 + 0.8 * self.rand() for _ in districts]
         total = self.targets.school_meals_active - len(districts)
         return {d: 1 + n for d, n in zip(districts, _allocate(total, weights), strict=True)}
 
     def _roll(self, district: str, school_year: int) -> float:
-        return self.sm_target[district] * ROLL_GROWTH ** (school_year - 2025)
+        return self.sm_target[district] * ROLL_GROWTH ** (school_year - AS_OF.year)
 
     def _room(self, district: str) -> int:
         """How many more 2025 children fit under the district's target, keeping a reserve."""
@@ -536,61 +501,59 @@ class _History:
             size = min(size, self._room(district))
         for grade, n in enumerate(_allocate(size, GRADE_SHARES), start=1):
             for _ in range(n):
-                self._sm_child(day + self.rng.randint(0, 40), district, grade, school_year)
+                self._sm_child(day + self.between(0, 40), district, grade, school_year)
 
     def _sm_intake(self, day: int) -> None:
         """September: grade-1 entrants, plus late entrants to grades 2-5 during the year."""
         year = date.fromordinal(day).year
+        late_from, late_to = date(year, 10, 1).toordinal(), date(year + 1, 3, 31).toordinal()
         for start, _, district in self.spells[SCHOOL_MEALS]:
             if start >= day:
                 continue
             roll = self._roll(district, year)
             entrants = round(roll / 5 * GRADE_SHARES[0])
-            if year >= AS_OF.year:
+            if year >= AS_OF.year:  # the last intake leaves room for the top-up only
                 entrants = min(entrants, self._room(district))
             for _ in range(entrants):
-                self._sm_child(day + self.rng.randint(0, 39), district, 1, year)
+                self._sm_child(day + self.between(0, 39), district, 1, year)
             if year < AS_OF.year:
-                late_from, late_to = (
-                    date(year, 10, 1).toordinal(),
-                    date(year + 1, 3, 31).toordinal(),
-                )
                 for _ in range(round(roll * LATE_ENTRANTS)):
-                    grade = self.rng.randint(2, 5)
-                    self._sm_child(self.rng.randint(late_from, late_to), district, grade, year)
+                    self._sm_child(self.between(late_from, late_to), district, self.between(2, 5), year)
 
     def _sm_top_up(self, day: int) -> None:
         """Late 2025 entrants bring every district exactly to its target for AS_OF."""
-        first, last = date(2025, 11, 17).toordinal(), date(2025, 12, 20).toordinal()
-        assert day < first
+        first, last = TOP_UP_FROM.toordinal(), TOP_UP_TO.toordinal()
+        # Entrants from TOP_UP_FROM cannot leave before AS_OF (MIN_GAP), so each one counts.
+        assert day < first and first + MIN_GAP > AS_OF_ORD
         for district, target in self.sm_target.items():
             while self.sm_final[district] < target:
-                grade = self.rng.randint(1, 5)
-                self._sm_child(self.rng.randint(first, last), district, grade, AS_OF.year)
+                self._sm_child(self.between(first, last), district, self.between(1, 5), AS_OF.year)
 
     def _year_end(self, district: str, year: int) -> int:
-        """The last day of a school year (June of `year`), one date per province."""
+        """The last day of a school year (in June of `year`), one date per province."""
         key = (self.province_of[district], year)
         end = self.year_ends.get(key)
         if end is None:
-            end = self.year_ends[key] = date(year, 6, self.rng.randint(1, 12)).toordinal()
+            end = self.year_ends[key] = date(year, 6, self.between(1, 12)).toordinal()
         return end
 
     def _sm_birth(self, day: int, grade: int) -> int:
-        """A birth date making the child 6-11 on entry, older for late starters."""
-        age = min(11, 5 + grade + self.rng.choices((0, 1, 2), (70, 22, 8))[0])
-        birth = day - age * 365 - age // 4 - self.rng.randint(1, 364)
-        while _age(birth, day) < max(6, age):
-            birth -= 30
-        while _age(birth, day) > 11:
-            birth += 30
-        return birth
+        """A birth date making the child 6-11 on entry, older than the grade for late starters."""
+        r = self.rand()
+        age = min(11, 5 + grade + (0 if r < 0.70 else 1 if r < 0.92 else 2))
+        today = date.fromordinal(day)
+        newest = _years_later(day, -age)
+        if today.month == 2 and today.day == 29:
+            newest = date(today.year - age, 2, 28).toordinal()
+        oldest = _years_later(day, -age - 1) + 1
+        birth = self.between(oldest, newest)
+        return birth if _age(birth, day) == age else newest
 
-    def _sm_end(
-        self, day: int, district: str, grade: int, school_year: int, birth: int
-    ) -> tuple[int, str]:
+    def _sm_end(self, day: int, district: str, grade: int, school_year: int, birth: int) -> tuple[int, str]:
         """When and why the child leaves: graduating after grade 5, or aging out at 12."""
-        years = 5 - grade + self.rng.choices((0, 1, 2), (75, 18, 7))[0]
+        r = self.rand()
+        years = 5 - grade + (0 if r < 0.75 else 1 if r < 0.93 else 2)  # repeated grades
+        twelfth = _years_later(birth, 12)
         k = 0
         while True:
             end = self._year_end(district, school_year + 1 + k)
@@ -598,50 +561,36 @@ class _History:
                 years += 1  # entered too late in the year to be promoted
             elif k >= years:
                 return end, "graduated"
-            elif _age(birth, end) >= 12:
+            elif end >= twelfth:
                 return end, "aged-out"
             k += 1
 
     def _sm_child(self, day: int, district: str, grade: int, school_year: int) -> None:
         """Plan one child's enrolment, moves and exit, and count it if active on AS_OF."""
-        rng = self.rng
+        expo = self.rng.expovariate
         ben = self._serial("SM", district, 7)
         birth = self._sm_birth(day, grade)
-        sex = rng.choice("FM")
+        sex = "F" if self.rand() < 0.49 else "M"
         end, reason = self._sm_end(day, district, grade, school_year, birth)
-        steps: list[tuple[int, Action]] = [
-            (
-                day,
-                Action(
-                    "enrol",
-                    SCHOOL_MEALS,
-                    ben,
-                    district,
-                    self._mistake(day, SCHOOL_MEALS, district),
-                    sex,
-                    birth,
-                ),
-            )
-        ]
+        mistake = self._mistake(day, SCHOOL_MEALS, district)
+        steps = [(day, Action("enrol", SCHOOL_MEALS, ben, district, mistake, sex, birth))]
         here = district
-        moved = day + int(rng.expovariate(0.035) * 365)
-        dropped = day + int(rng.expovariate(0.065) * 365)
-        died = day + int(rng.expovariate(0.0005) * 365)
+        moved = day + int(expo(0.035) * 365)
+        dropped = day + int(expo(0.065) * 365)
+        died = day + int(expo(0.0005) * 365)
         when = min(moved, dropped, died)
         if day + MIN_GAP <= when <= end - MIN_GAP:
             if when == moved:
-                target = (
-                    self._other_district(SCHOOL_MEALS, when, here) if rng.random() < 0.5 else None
-                )
-                if target is None:
+                target = self._other_district(SCHOOL_MEALS, when, here)
+                if target is None or self.rand() < 0.5:
                     end, reason = when, "moved-away"
                 else:
                     steps.append((when, Action("transfer", SCHOOL_MEALS, ben, target, here)))
                     here = target
             elif when == dropped:
-                back = when + rng.randint(120, 300)
                 steps.append((when, Action("exit", SCHOOL_MEALS, ben, here, "withdrew")))
-                if rng.random() < 0.2 and back <= end - MIN_GAP:
+                back = when + self.between(120, 300)
+                if self.rand() < 0.2 and back <= end - MIN_GAP:  # back at school next year
                     steps.append((back, Action("enrol", SCHOOL_MEALS, ben, here, "", sex, birth)))
                 else:
                     end = NEVER
@@ -649,24 +598,16 @@ class _History:
                 end, reason = when, "deceased"
         if end != NEVER:
             steps.append((end, Action("exit", SCHOOL_MEALS, ben, here, reason)))
-        self._schedule(day, SCHOOL_MEALS, district, sex, birth, steps)
+        self._schedule(day, SCHOOL_MEALS, steps)
 
     def _mistake(self, day: int, programme: str, district: str) -> str:
         """Now and then the operator keys a wrong district first (corrected by retraction)."""
-        if self.rng.random() >= WRONG_DISTRICT_RATE or day > AS_OF_ORD - 21:
+        if self.rand() >= WRONG_DISTRICT_RATE or day > AS_OF_ORD - 21:
             return ""
         wrong = self._other_district(programme, day, district)
         return f"wrong:{wrong}" if wrong else ""
 
-    def _schedule(
-        self,
-        day: int,
-        programme: str,
-        district: str,
-        sex: str,
-        birth: int,
-        steps: list[tuple[int, Action]],
-    ) -> None:
+    def _schedule(self, day: int, programme: str, steps: list[tuple[int, Action]]) -> None:
         """Push a planned life course; count School Meals children active on AS_OF."""
         state = ""
         for when, action in steps:
@@ -675,53 +616,53 @@ class _History:
                 state = action.district if action.kind != "exit" else ""
         if programme == SCHOOL_MEALS and state:
             self.sm_final[state] += 1
-        if self.rng.random() < DUPLICATE_REGISTRATION_RATE:
-            prefix = "SM" if programme == SCHOOL_MEALS else "MCW"
-            ben = self._serial(prefix, district, 7 if programme == SCHOOL_MEALS else 6)
-            later = min(AS_OF_ORD, day + self.rng.randint(0, 15))
-            self._push(later, Action("duplicate", programme, ben, district, "", sex, birth))
+        if self.rand() < DUPLICATE_REGISTRATION_RATE:
+            first = steps[0][1]
+            width = 7 if programme == SCHOOL_MEALS else 6
+            ben = self._serial(first.beneficiary.split("-")[0], first.district, width)
+            later = min(AS_OF_ORD, day + self.between(0, 15))
+            duplicate = first._replace(kind="duplicate", beneficiary=ben, detail="")
+            self._push(later, duplicate)
 
     # ----------------------------------------------------------------------------- MCW
 
     def _mcw_cells(self) -> dict[int, list[tuple[str, int, int, int]]]:
-        """Enrolments per district and month: (district, first day, last day, count)."""
-        pilot_end = MCW_PILOT_START.toordinal() + 24  # the 982 enrol in the pilot's first weeks
+        """Enrolments per month and district: (district, first day, last day, count)."""
+        pilot_open = MCW_PILOT_START.toordinal() + OPEN_DELAY
+        pilot_end = MCW_FIRST_PAYMENT.toordinal() - PAY_AFTER  # the 982 paid on 12 August
         cells: list[tuple[int, str, int, int]] = []
         weights: list[float] = []
-        district_weight: dict[str, float] = {}
         for start, end, district in self.spells[MCW]:
-            if district not in district_weight:
-                # Earlier districts are the larger ones: the roll-out starts where need is greatest.
-                year = date.fromordinal(start).year
-                district_weight[district] = self.rng.uniform(0.6, 1.5) * EARLY_WEIGHT[year]
-            weight = district_weight[district]
+            # Earlier districts are the larger ones: the roll-out starts where need is greatest.
+            weight = (0.6 + 0.9 * self.rand()) * EARLY_WEIGHT[date.fromordinal(start).year]
             if district == MCW_FIRST_PAYMENT_DISTRICT:
                 start = pilot_end + 1
-            month = date.fromordinal(start).replace(day=1)
+            opened = date.fromordinal(start)
+            month = opened.replace(day=1)
             while month <= AS_OF:
                 following = _add_months(month, 1)
                 first = max(start, month.toordinal())
                 last = min(end - 1, following.toordinal() - 1, AS_OF_ORD)
                 if first <= last:
-                    months_open = (month.year - date.fromordinal(start).year) * 12 + month.month
-                    months_open -= date.fromordinal(start).month
+                    # A registration campaign catches up with the backlog in the first months.
+                    months_open = (month.year - opened.year) * 12 + month.month - opened.month
                     campaign = 3.0 if months_open < 2 else 1.0
                     cells.append((month.toordinal(), district, first, last))
                     weights.append(weight * (last - first + 1) / 30 * campaign)
                 month = following
         t = self.targets
         counts = _allocate(t.mcw_ever_enrolled - t.mcw_first_payment_beneficiaries, weights)
-        by_month: dict[int, list[tuple[str, int, int, int]]] = {}
-        pilot_open = MCW_PILOT_START.toordinal() + OPEN_DELAY
-        by_month[MCW_PILOT_START.replace(day=1).toordinal()] = [
-            (MCW_FIRST_PAYMENT_DISTRICT, pilot_open, pilot_end, t.mcw_first_payment_beneficiaries)
-        ]
+        by_month: dict[int, list[tuple[str, int, int, int]]] = {
+            MCW_PILOT_START.replace(day=1).toordinal(): [
+                (MCW_FIRST_PAYMENT_DISTRICT, pilot_open, pilot_end, t.mcw_first_payment_beneficiaries)
+            ]
+        }
         for (month_ord, district, first, last), n in zip(cells, counts, strict=True):
             by_month.setdefault(month_ord, []).append((district, first, last, n))
         return by_month
 
     def _payment_rounds(self) -> dict[int, list[str]]:
-        """Bimonthly pay days per district, the pilot's fixed, the others' day drawn 5-25."""
+        """Bimonthly pay days per district: the pilot's fixed, the others' day drawn 5-25."""
         fixed = {
             MCW_FIRST_PAYMENT_DISTRICT: MCW_FIRST_PAYMENT,
             MCW_PILOT_DISTRICTS[1]: MCW_NONG_FIRST_PAYMENT,
@@ -730,9 +671,8 @@ class _History:
         for start, _, district in self.spells[MCW]:
             pay = fixed.get(district)
             if pay is None:
-                day_of_month = self.rng.randint(5, 25)
                 opened = date.fromordinal(start + MIN_GAP)
-                pay = opened.replace(day=day_of_month)
+                pay = opened.replace(day=self.between(5, 25))
                 if pay < opened:
                     pay = _add_months(pay, 1)
             while pay <= AS_OF:
@@ -744,144 +684,119 @@ class _History:
         """Plan the month's MCW enrolments in every covered district."""
         pilot = month == MCW_PILOT_START.replace(day=1)
         for district, first, last, n in self.mcw_cells.get(month.toordinal(), []):
+            first_cohort = pilot and district == MCW_FIRST_PAYMENT_DISTRICT
             for _ in range(n):
-                day = self.rng.randint(first, last)
-                self._mcw_beneficiary(
-                    day, district, pilot and district == MCW_FIRST_PAYMENT_DISTRICT
-                )
-                if self.rng.random() < GHOST_RATE and not pilot:
-                    self._mcw_ghost(self.rng.randint(first, last), district)
+                self._mcw_beneficiary(self.between(first, last), district, first_cohort)
+                if self.rand() < GHOST_RATE and not pilot:
+                    self._mcw_ghost(self.between(first, last), district)
 
     def _mcw_beneficiary(self, day: int, district: str, first_cohort: bool) -> None:
         """Plan one pregnancy or infant from enrolment to the child's second birthday."""
-        rng = self.rng
+        expo = self.rng.expovariate
         ben = self._serial("MCW", district, 6)
-        if rng.random() < 0.6:  # enrolled while pregnant: no birth date yet, the mother is F
-            sex, birth, born = "F", 0, day + rng.randint(30, 240)
+        if self.rand() < 0.6:  # enrolled while pregnant: no birth date yet, the mother is F
+            sex, birth, born = "F", 0, day + self.between(30, 240)
         else:  # enrolled with an infant under 15 months: the child's sex and birth date
-            sex, birth = rng.choice("FM"), day - rng.randint(0, 450)
+            sex, birth = ("F" if self.rand() < 0.49 else "M"), day - self.between(0, 450)
             born = birth
-        end = _second_birthday(born)
+        end = _years_later(born, 2)
         mistake = "" if first_cohort else self._mistake(day, MCW, district)
         steps = [(day, Action("enrol", MCW, ben, district, mistake, sex, birth))]
         earliest = day + MIN_GAP
         if first_cohort:  # all 982 pilot enrolees are still active at the first payment
             earliest = max(earliest, MCW_FIRST_PAYMENT.toordinal() + 1)
-        moved = day + int(rng.expovariate(0.025) * 365)
-        left = day + int(rng.expovariate(0.006) * 365)
+        moved = day + int(expo(0.025) * 365)
+        left = day + int(expo(0.006) * 365)
         when = min(moved, left)
         if earliest <= when <= end - MIN_GAP:
             if when == moved:
-                end = self._mcw_move(when, end, ben, district, sex, birth, steps)
+                end = self._mcw_move(when, end, steps)
             else:
-                reason = rng.choices(("withdrew", "ineligible", "deceased", "other"), (4, 3, 2, 1))[
-                    0
-                ]
+                r = self.rand()
+                reason = "withdrew" if r < 0.4 else "ineligible" if r < 0.7 else "deceased"
                 steps.append((when, Action("exit", MCW, ben, district, reason)))
                 end = NEVER
         if end != NEVER:
             steps.append((end, Action("exit", MCW, ben, steps[-1][1].district, "aged-out")))
-        self._schedule(day, MCW, district, sex, birth, steps)
+        self._schedule(day, MCW, steps)
 
-    def _mcw_move(
-        self,
-        when: int,
-        end: int,
-        ben: str,
-        district: str,
-        sex: str,
-        birth: int,
-        steps: list[tuple[int, Action]],
-    ) -> int:
+    def _mcw_move(self, when: int, end: int, steps: list[tuple[int, Action]]) -> int:
         """A move: transferred within the province, or exited (a quarter come back later)."""
-        rng = self.rng
-        target = self._other_district(MCW, when, district) if rng.random() < 0.35 else None
+        enrolment = steps[0][1]
+        ben, district = enrolment.beneficiary, enrolment.district
+        target = self._other_district(MCW, when, district) if self.rand() < 0.35 else None
         if target is not None and self.province_of[target] == self.province_of[district]:
             steps.append((when, Action("transfer", MCW, ben, target, district)))
             return end
         steps.append((when, Action("exit", MCW, ben, district, "moved-away")))
-        back = when + rng.randint(60, 180)
-        if rng.random() < 0.25 and back <= end - MIN_GAP and district in self._open(MCW, back):
-            steps.append((back, Action("enrol", MCW, ben, district, "", sex, birth)))
+        back = when + self.between(60, 180)
+        if self.rand() < 0.25 and back <= end - MIN_GAP and district in self._open(MCW, back):
+            steps.append((back, enrolment._replace(detail="")))
             return end
         return NEVER
 
     def _mcw_ghost(self, day: int, district: str) -> None:
         """A registration later found to duplicate another household: paid, then retracted."""
-        found = day + self.rng.randint(100, 250)
+        found = day + self.between(100, 250)
         if found > AS_OF_ORD - 30:
             return
         ben = self._serial("MCW", district, 6)
-        sex, birth = self.rng.choice("FM"), day - self.rng.randint(0, 300)
+        sex, birth = ("F" if self.rand() < 0.49 else "M"), day - self.between(0, 300)
         self._push(day, Action("enrol", MCW, ben, district, "ghost", sex, birth))
         self._push(found, Action("discover", MCW, ben, district))
 
     def _pay_round(self, day: int, district: str) -> None:
         """Pay everyone enrolled a month or more ago, as one bulk upload by one operator."""
-        rng = self.rng
-        payees = [
-            ben
-            for ben, enrolled in self.mcw_active.get(district, {}).items()
-            if enrolled <= day - PAY_AFTER
-        ]
+        due = day - PAY_AFTER
+        payees = [b for b, enrolled in self.mcw_active.get(district, {}).items() if enrolled <= due]
         if not payees:
             return
         operator = self._operator(district)
-        start = (day + rng.randint(1, 14)) * DAY + OFFICE_OPENS + rng.randrange(3 * 3600)
-        span = min(len(payees), 6 * 3600)
+        start = (day + self.between(1, 14)) * DAY + OFFICE_OPENS + self.between(0, 3 * 3600)
+        span = min(len(payees), 6 * 3600)  # the upload takes at most six hours
         period = _iso(day)[:7]
         clean = day == MCW_FIRST_PAYMENT.toordinal()  # the calibrated first round stays clean
         stem = f"PAY-{district}-{_iso(day).replace('-', '')}"
+        ghosts, rand, record = self.ghost_events, self.rand, self._record
         for i, ben in enumerate(payees):
             second = start + i * span // len(payees)
-            fields: dict[str, object] = {
+            fields: Event = {
                 "programme": MCW,
                 "beneficiary": ben,
                 "payment": f"{stem}-{i + 1:06d}",
                 "amount": MCW_PAYMENT_AMOUNT,
                 "period": period,
             }
-            event_id = self._record(second, "PaymentRecorded", day, "mcw-pay", operator, **fields)
-            if ben in self.ghost_events:
-                self.ghost_events[ben].append(event_id)
-            elif not clean:
-                self._payment_mistakes(day, second, district, operator, fields)
+            event_id = record(second, PAID, day, "mcw-pay", operator, fields)
+            if ben in ghosts:
+                ghosts[ben].append(event_id)
+            elif not clean and rand() < DUPLICATE_PAYMENT_RATE + REVERSAL_RATE:
+                self._payment_mistake(day, second, district, operator, fields)
 
-    def _payment_mistakes(
-        self, day: int, second: int, district: str, operator: str, fields: dict[str, object]
-    ) -> None:
-        """Duplicate uploads (retracted) and transfers returned by the pay point (reversed)."""
-        rng = self.rng
-        r = rng.random()
-        if r < DUPLICATE_PAYMENT_RATE:
-            dup = {**fields, "payment": f"{fields['payment']}-DUP"}
-            dup_id = self._record(second, "PaymentRecorded", day, "mcw-pay", operator, **dup)
-            noticed = second + rng.randint(3, 15) * DAY + rng.randrange(3600)
+    def _payment_mistake(self, day: int, second: int, district: str, operator: str, fields: Event) -> None:
+        """A duplicate upload (retracted) or a transfer returned by the pay point (reversed)."""
+        if self.rand() < DUPLICATE_PAYMENT_RATE / (DUPLICATE_PAYMENT_RATE + REVERSAL_RATE):
+            duplicate = {**fields, "payment": f"{fields['payment']}-DUP"}
+            dup_id = self._record(second, PAID, day, "mcw-pay", operator, duplicate)
+            noticed = second + self.between(3, 15) * DAY + self.between(0, 3599)
             self._retract(noticed, dup_id, "mcw-ret", operator, "duplicate upload of a payment")
-        elif r < DUPLICATE_PAYMENT_RATE + REVERSAL_RATE:
-            returned = day + rng.randint(20, 45)
-            if returned > AS_OF_ORD:
-                return
-            at = self._at(returned, rng.randint(1, 10))
-            reversal = self._record(
-                at,
-                "PaymentReversed",
-                returned,
-                "mcw-rev",
-                self._operator(district),
-                programme=MCW,
-                payment=fields["payment"],
-                reason="returned: not collected at the pay point",
-            )
-            if rng.random() < REVERSAL_RETRACTED_RATE:
-                noticed = at + rng.randint(2, 15) * DAY + rng.randrange(3600)
-                self._retract(
-                    noticed,
-                    reversal,
-                    "mcw-ret",
-                    operator,
-                    "reversal recorded in error: the transfer was collected",
-                )
+            return
+        returned = day + self.between(20, 45)  # after the upload is recorded (≤ 15 days)
+        if returned > AS_OF_ORD:
+            return
+        at = self._at(returned, self.between(1, 10))
+        reversal: Event = {
+            "programme": MCW,
+            "payment": fields["payment"],
+            "reason": "returned: not collected at the pay point",
+        }
+        reversal_id = self._record(
+            at, "PaymentReversed", returned, "mcw-rev", self._operator(district), reversal
+        )
+        if self.rand() < REVERSAL_RETRACTED_RATE:
+            noticed = at + self.between(2, 15) * DAY + self.between(0, 3599)
+            reason = "reversal recorded in error: the transfer was collected"
+            self._retract(noticed, reversal_id, "mcw-ret", operator, reason)
 
 
 def generate(scale: float = 1.0, seed: int = 2021) -> Iterator[dict[str, object]]:
@@ -919,7 +834,8 @@ def write(path: Path, scale: float = 1.0, seed: int = 2021) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: write the sample history to a file and report how long it took."""
     parser = argparse.ArgumentParser(
-        prog="python -m replay_data.generator", description=__doc__.splitlines()[0]
+        prog="python -m replay_data.generator",
+        description="Write the calibrated 2021-2025 Lao sample history as event log v1.",
     )
     parser.add_argument("--scale", type=float, default=1.0, help="population multiplier")
     parser.add_argument("--seed", type=int, default=2021, help="random seed")
@@ -927,8 +843,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     count = write(args.out, args.scale, args.seed)
-    elapsed = time.perf_counter() - started
-    print(f"wrote {count:,} events to {args.out} in {elapsed:.1f} s", file=sys.stdout)
+    print(f"wrote {count:,} events to {args.out} in {time.perf_counter() - started:.1f} s")
     return 0
 
 
