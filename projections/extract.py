@@ -10,7 +10,7 @@ import pyarrow as pa
 from projections.facts import FactStore
 from projections.source import EventSource
 
-BATCH = 100_000
+BATCH = 200_000
 
 Progress = Callable[[int, int], None]
 """Called after each batch with (events extracted so far, events there were to extract)."""

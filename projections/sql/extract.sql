@@ -1,5 +1,6 @@
 -- One row per stored event of the Arrow batch `raw_events` (position, topic, state as JSON text):
 -- the event name is the topic after its last ".", the rest comes from the state's fields.
+-- Rows keep the batch's (position) order: DuckDB preserves insertion order.
 INSERT INTO facts
 SELECT
     CAST(position AS BIGINT) AS position,
@@ -37,5 +38,4 @@ FROM (
             '$.retracts'
         ]) AS v
     FROM raw_events
-)
-ORDER BY position;
+);
