@@ -320,7 +320,7 @@ def check(events: Iterator[Event]) -> Checker:
 
 @pytest.fixture(scope="module")
 def national() -> Checker:
-    """The calibrated history at scale 1, checked once for the whole module."""
+    """The calibrated history at scale 1, checked once for the whole module (~1 min)."""
     return check(generate(1.0))
 
 
@@ -337,6 +337,7 @@ def headline(timeline: list[Fact]) -> Figures:
 # --------------------------------------------------------------------------- calibration
 
 
+@pytest.mark.slow
 def test_school_meals_reaches_41_districts_in_17_provinces(headline: Figures) -> None:
     covered = headline.covered[SCHOOL_MEALS]
     assert len(covered) == 41
@@ -345,16 +346,19 @@ def test_school_meals_reaches_41_districts_in_17_provinces(headline: Figures) ->
     assert len({province_of[d] for d in covered}) == SCHOOL_MEALS_PROVINCES == 17
 
 
+@pytest.mark.slow
 def test_school_meals_feeds_over_200000_children(headline: Figures) -> None:
     active = headline.active[SCHOOL_MEALS]
     assert active > 200_000
     assert active == targets(1.0).school_meals_active == 205_318
 
 
+@pytest.mark.slow
 def test_mcw_enrolled_109000_beneficiaries(headline: Figures) -> None:
     assert len(headline.ever[MCW]) == targets(1.0).mcw_ever_enrolled == 109_000
 
 
+@pytest.mark.slow
 def test_mcw_first_payment_reached_982_in_sanamxay(headline: Figures) -> None:
     mcw = sorted(p for p in headline.payments if p[2] == MCW)
     assert mcw[0][0] == MCW_FIRST_PAYMENT.isoformat() == "2021-08-12"
@@ -366,6 +370,7 @@ def test_mcw_first_payment_reached_982_in_sanamxay(headline: Figures) -> None:
     assert not [p for p in headline.payments if p[2] == SCHOOL_MEALS]
 
 
+@pytest.mark.slow
 def test_mcw_pilot_launched_18_june_2021(national: Checker) -> None:
     registered, benefit = national.programmes[MCW]
     assert registered <= MCW_PILOT_START.isoformat() == "2021-06-18" and benefit == "cash"
@@ -376,6 +381,7 @@ def test_mcw_pilot_launched_18_june_2021(national: Checker) -> None:
     assert pilot == {"1703", "1306"}
 
 
+@pytest.mark.slow
 def test_mcw_pays_300000_every_two_months(national: Checker) -> None:
     months: dict[str, set[str]] = {}
     for (programme, _), (day, _, event) in national.payments.items():
@@ -387,6 +393,7 @@ def test_mcw_pays_300000_every_two_months(national: Checker) -> None:
     assert sanamxay[:3] == ["2021-08", "2021-10", "2021-12"]
 
 
+@pytest.mark.slow
 def test_school_children_are_6_to_11_on_first_enrolment(national: Checker) -> None:
     children = [f for (p, _), f in national.lives.items() if p == SCHOOL_MEALS]
     assert len(children) > 300_000
@@ -400,6 +407,7 @@ def test_school_children_are_6_to_11_on_first_enrolment(national: Checker) -> No
 # ------------------------------------------------------------------- operator behaviour
 
 
+@pytest.mark.slow
 def test_history_has_corrections_reversals_and_late_recordings(national: Checker) -> None:
     retracted = Counter(str(national.facts[i][2]["event"]) for i in national.retracted)
     assert retracted["BeneficiaryEnrolled"] > 100
@@ -420,6 +428,7 @@ def test_history_has_corrections_reversals_and_late_recordings(national: Checker
     assert len(operators) > 40
 
 
+@pytest.mark.slow
 def test_known_at_differs_from_as_of(national: Checker, timeline: list[Fact]) -> None:
     """What the ledger said on 1 July 2025 about 30 June 2025 differs from what it says now."""
     as_of = date(2025, 6, 30)
