@@ -19,6 +19,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -47,25 +48,39 @@ class StepFailed(RuntimeError):
 # -- measured steps ------------------------------------------------------------------------------
 
 
-def step(target: str, /, **kwargs: Any) -> Result:
+def step(target: str, /, timeout: float | None = None, **kwargs: Any) -> Result:
     """Run `module:function(**kwargs)` in a fresh interpreter and return its result dict.
 
     Adds `peak_rss_mib` (the child's own peak resident set, from `wait4`) and `process_s` (the
-    child's whole wall time, start-up included).
+    child's whole wall time, start-up included). After `timeout` seconds the child (and anything
+    it started) is killed and the result is `{"timed_out": True, "seconds": timeout, ...}`.
     """
     WORK.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=WORK, prefix=".step-") as scratch:
         out = Path(scratch) / "result.json"
         started = time.perf_counter()
         child = subprocess.Popen(
-            [PYTHON, "-m", "benchmarks.common", target, json.dumps(kwargs), str(out)], cwd=ROOT
+            [PYTHON, "-m", "benchmarks.common", target, json.dumps(kwargs), str(out)], cwd=ROOT,
+            start_new_session=True,  # its own process group, so a timeout ends all of it
         )
-        _, status, usage = os.wait4(child.pid, 0)
+        timed_out = False
+        while True:
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:
+                break
+            if timeout is not None and time.perf_counter() - started > timeout:
+                os.killpg(child.pid, signal.SIGKILL)
+                timed_out = True
+            time.sleep(0.05)
         child.returncode = os.waitstatus_to_exitcode(status)
         elapsed = time.perf_counter() - started
-        if child.returncode != 0:
+        if timed_out:
+            log(f"{target} did not finish in {timeout:,.0f} s: stopped")
+            result: Result = {"timed_out": True, "seconds": timeout}
+        elif child.returncode != 0:
             raise StepFailed(f"{target} exited with {child.returncode}")
-        result: Result = json.loads(out.read_text())
+        else:
+            result = json.loads(out.read_text())
     result["peak_rss_mib"] = usage.ru_maxrss / 1024  # Linux reports KiB
     result["process_s"] = elapsed
     return result
