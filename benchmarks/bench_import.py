@@ -27,11 +27,13 @@ from benchmarks.common import (
     Figure,
     Result,
     checkpoint,
+    fmt_events,
     fmt_rate,
     fmt_ratio,
     history,
     line_count,
     log,
+    peak_figure,
     postgres_reachable,
     postgres_schema,
     print_figures,
@@ -129,7 +131,7 @@ def _figure(kind: str, result: Result, baselines: Baselines) -> Figure:
     plain = baselines.rate(f"a.{kind}")
     raw = baselines.rate(f"c.{kind}")
     return Figure(
-        figure=f"bulk import, validated, {name} ({result['events'] / 1e6:.1f}M events)",
+        figure=f"bulk import, validated, {name} ({fmt_events(int(result['events']))})",
         target=f"≥ {TARGETS[kind]:,.0f} ev/s",
         measured=fmt_rate(measured),
         baseline=" / ".join(
@@ -149,6 +151,11 @@ def _figure(kind: str, result: Result, baselines: Baselines) -> Figure:
     )
 
 
+def peaks(raw: dict[str, Any]) -> dict[str, float]:
+    """Each import's peak resident set (the importing process; not the PostgreSQL server's)."""
+    return {f"import, {kind}": float(r["peak_rss_mib"]) for kind, r in raw["imports"].items()}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_import", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -164,6 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{r['peak_rss_mib']:,.0f} MiB"] for kind, r in raw["imports"].items()],
         "Bulk import",
     )
+    figures.append(peak_figure(peaks(raw), "peak memory, import"))
     print_figures(figures, "SPEC §9 — bulk import (ratio: measured ÷ baseline)")
     path = save_results("import", {**raw, "figures": figures})
     log(f"results in {path}")
