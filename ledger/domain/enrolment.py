@@ -108,7 +108,7 @@ class EnrolmentFold:
 
     def _require_covered(self, district: str, day: dt.date, rule: int) -> None:
         assert self.programme is not None
-        if self.programme.state.spell_on(district, day) is None:
+        if not self.programme.state.covered_during(district, day):
             raise RuleViolation(
                 rule,
                 f"the programme does not cover district {district} on {day.isoformat()}",
@@ -202,16 +202,31 @@ class EnrolmentFold:
     def _check_spells(self, programme: ProgrammeFold, presence: Iterable[Presence]) -> None:
         for spell in presence:
             if spell.is_empty():
+                # Arrived and left on one day: the district need be covered at some moment of it
+                # (a longer presence is checked against the day's final coverage below).
+                if not programme.covered_during(spell.district, spell.start):
+                    raise RuleViolation(
+                        5,
+                        f"district {spell.district} is not covered on {spell.start.isoformat()} "
+                        "while the beneficiary is there",
+                        field="district",
+                        contradicts=spell.entered_by,
+                    )
                 continue
             cover = programme.spell_on(spell.district, spell.start)
             if cover is None:
-                raise RuleViolation(
-                    5,
-                    f"district {spell.district} is not covered on {spell.start.isoformat()} "
-                    "while the beneficiary is active there",
-                    field="district",
-                    contradicts=spell.entered_by,
-                )
+                coverage = programme.coverage.get(spell.district)
+                ended = coverage.last_closed_before(spell.start) if coverage else None
+                if ended is not None and ended.end == spell.start:
+                    cover = ended  # withdrawn that very day: that withdrawal is contradicted
+                else:
+                    raise RuleViolation(
+                        5,
+                        f"district {spell.district} is not covered on {spell.start.isoformat()} "
+                        "while the beneficiary is active there",
+                        field="district",
+                        contradicts=spell.entered_by,
+                    )
             if cover.end is not None and (spell.end is None or spell.end > cover.end):
                 raise RuleViolation(
                     5,

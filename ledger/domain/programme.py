@@ -134,6 +134,19 @@ class ProgrammeFold:
         coverage = self.coverage.get(district)
         return coverage.on(day) if coverage else None
 
+    def covered_during(self, district: str, day: dt.date) -> bool:
+        """Covered at some moment of `day`: after that day's facts, or until a withdrawal on it.
+
+        A programme's and an enrolment's facts of one day are ordered only within each timeline,
+        so a beneficiary who arrives and leaves on the day a district is withdrawn (a presence
+        of no length) is not refused; any longer presence must be covered by `spell_on`.
+        """
+        coverage = self.coverage.get(district)
+        return coverage is not None and any(
+            spell.start <= day and (spell.end is None or day <= spell.end)
+            for spell in coverage.spells
+        )
+
     def districts_covered_on(self, day: dt.date) -> list[str]:
         return sorted(d for d, c in self.coverage.items() if c.on(day) is not None)
 

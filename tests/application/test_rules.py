@@ -153,9 +153,20 @@ def test_rule_3_refuses_an_enrolment_before_the_district_is_covered(ledger: Ledg
 def test_rule_3_refuses_an_enrolment_after_the_district_is_withdrawn(ledger: Ledger) -> None:
     record(ledger, *pilot(), withdrawn(NONG, on="2022-01-01"))
 
-    refusal = only(refused(ledger, enrolled("B-1", NONG, on="2022-01-01")))
+    refusal = only(refused(ledger, enrolled("B-1", NONG, on="2022-02-01")))
 
     assert_refusal(refusal, field="district", rule=3)
+
+
+def test_rule_3_and_5_refuse_an_enrolment_on_the_day_of_a_recorded_withdrawal(
+    ledger: Ledger,
+) -> None:
+    record(ledger, *pilot(), withdrawn(NONG, on="2022-01-01", id="nong-withdrawn"))
+
+    refusal = only(refused(ledger, enrolled("B-1", NONG, on="2022-01-01")))
+
+    # Recorded after the withdrawal, the enrolment would leave B-1 active in an uncovered district.
+    assert_refusal(refusal, field="district", rule=5, contradicts="nong-withdrawn")
 
 
 def test_rule_3_refuses_to_enrol_a_beneficiary_who_is_already_active(ledger: Ledger) -> None:
@@ -320,6 +331,19 @@ def test_rule_5_refuses_a_transfer_back_dated_into_a_district_later_withdrawn(
     refusal = only(refused(ledger, transferred("B-1", NONG, on="2021-10-01")))
 
     assert_refusal(refusal, field="district", rule=5, contradicts="nong-withdrawn")
+
+
+def test_rule_5_lets_a_district_be_withdrawn_the_day_its_last_beneficiary_passed_through(
+    ledger: Ledger,
+) -> None:
+    record(ledger, *pilot(), enrolled("B-1", SANAMXAY, on="2021-07-01"),
+           transferred("B-1", NONG, on="2021-09-01"), exited("B-1", on="2021-09-01"),
+           withdrawn(NONG, on="2021-09-01"))
+
+    # B-1 was in Nong for no time at all; a back-dated payment in Sanamxay is not held against it.
+    receipt = record(ledger, paid("B-1", "P-2021-08", on="2021-08-12"))
+
+    assert receipt.count == 1
 
 
 # -- rule 6: payments in cash programmes, to active beneficiaries, unique ids, right currency -
@@ -544,6 +568,17 @@ def test_rule_8_refuses_retracting_an_exit_that_kept_a_district_withdrawable(
     refusal = only(refused(ledger, retracted("b1-exit")))
 
     assert_refusal(refusal, field="retracts", rule=8, contradicts="nong-withdrawn")
+
+
+def test_rule_8_refuses_retracting_an_expansion_under_someone_who_passed_through_that_day(
+    ledger: Ledger,
+) -> None:
+    record(ledger, *pilot(), enrolled("B-1", SANAMXAY, on="2021-07-01", id="b1-enrolled"),
+           transferred("B-1", NONG, on="2021-07-01"))
+
+    refusal = only(refused(ledger, retracted("sanamxay-expanded")))
+
+    assert_refusal(refusal, field="retracts", rule=8, contradicts="b1-enrolled")
 
 
 def test_rule_8_accepts_retracting_an_expansion_nobody_depends_on(ledger: Ledger) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pilot import NONG, SANAMXAY, XAYSETTHA, day, enrol, meta, pilot, register
+from pilot import NONG, SANAMXAY, XAYSETTHA, day, enrol, meta, pay, pilot, register
 
 from ledger.domain.errors import RuleViolation
 from ledger.domain.programme import Programme
@@ -151,3 +151,16 @@ def test_a_refused_withdrawal_names_the_episode_that_would_be_left_uncovered() -
 
     assert refused.value.rule == 5
     assert refused.value.contradicts == "second-episode"
+
+
+def test_a_district_left_and_withdrawn_on_the_same_day_does_not_block_back_dated_facts() -> None:
+    programme = pilot()
+    enrolment = enrol(programme, "B-1", SANAMXAY, on="2021-07-01", event_id="enrolled")
+    enrolment.transfer(NONG, meta("moved", "2021-09-01"))
+    enrolment.exit("moved-away", meta("exited", "2021-09-01"))
+    # In Nong for no time at all: it moved there and left before Nong was withdrawn that day.
+    programme.withdraw(NONG, meta("nong-withdrawn", "2021-09-01"), [enrolment])
+
+    payment = pay(enrolment, "P-2021-08", on="2021-08-12")  # back-dated, while in Sanamxay
+
+    assert enrolment.state.payments == {"P-2021-08": payment}

@@ -136,3 +136,16 @@ def test_a_registration_is_not_retracted_while_facts_of_the_programme_depend_on_
     assert (refused.value.rule, refused.value.field) == (8, "retracts")
     assert refused.value.contradicts == "sanamxay-expanded"  # the first fact that depends on it
     assert "breaks rule 1" in refused.value.message
+
+
+def test_an_expansion_is_not_retracted_under_a_beneficiary_who_passed_through_that_day() -> None:
+    programme = pilot()
+    enrolment = enrol(programme, "B-1", SANAMXAY, on="2021-07-01", event_id="enrolled")
+    enrolment.transfer(NONG, meta("moved", "2021-07-01"))  # enrolled and moved on the same day
+
+    with pytest.raises(RuleViolation) as refused:
+        programme.retract("sanamxay-expanded", "wrong district", meta("retraction", "2021-08-01"),
+                          [enrolment])
+
+    assert (refused.value.rule, refused.value.field) == (8, "retracts")
+    assert refused.value.contradicts == "enrolled"
