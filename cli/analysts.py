@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,7 +39,6 @@ def _point_in_time_options(func: F) -> F:
 
 def _analysis_errors(func: F) -> F:
     """The projections' own errors as `Error: …` too."""
-    import functools
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

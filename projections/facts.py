@@ -16,6 +16,7 @@ from projections.sqlfiles import sql
 
 SCHEMA_VERSION = 1
 LOCK_WAIT_S = 120.0  # another process updating the same projections holds the file this long at most
+MEMORY_LIMIT = "1536MB"  # DuckDB spills to disk beyond this: the whole process stays under 2 GB
 
 
 class ProjectionsBusy(RuntimeError):
@@ -25,31 +26,28 @@ class ProjectionsBusy(RuntimeError):
 class FactStore:
     """The facts extracted so far, their position, and a connection ready for the table queries."""
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection, *, read_only: bool = False):
+    def __init__(self, connection: duckdb.DuckDBPyConnection):
         self.connection = connection
-        self.read_only = read_only
         connection.execute("SET TimeZone = 'UTC'")
-        if not read_only:
-            self._ensure_schema()
+        connection.execute("SET memory_limit = $limit", {"limit": MEMORY_LIMIT})
+        self._ensure_schema()
         _prepare_queries(connection)
 
     @classmethod
-    def open(cls, path: Path | str, *, read_only: bool = False) -> FactStore:
+    def open(cls, path: Path | str) -> FactStore:
         """Open (creating if needed) the projections file, waiting while another process has it."""
         deadline = time.monotonic() + LOCK_WAIT_S
         while True:
             try:
-                connection = duckdb.connect(str(path), read_only=read_only)
+                return cls(duckdb.connect(str(path)))
             except duckdb.IOException as failure:
-                if "lock" not in str(failure).lower() or time.monotonic() > deadline:
-                    if "lock" in str(failure).lower():
-                        raise ProjectionsBusy(
-                            f"the projections file {path} is in use by another process"
-                        ) from None
+                if "lock" not in str(failure).lower():
                     raise
+                if time.monotonic() > deadline:
+                    raise ProjectionsBusy(
+                        f"the projections file {path} is in use by another process; try again"
+                    ) from None
                 time.sleep(0.2)
-                continue
-            return cls(connection, read_only=read_only)
 
     @classmethod
     def in_memory(cls) -> FactStore:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlparse
 
 import duckdb
 
@@ -107,8 +108,6 @@ class Projections:
 
 def _shown(url: str) -> str:
     """A store URL without its password, as the projections record it."""
-    from urllib.parse import urlparse
-
     parts = urlparse(url)
     if parts.password:
         return url.replace(f":{parts.password}@", ":***@")
