@@ -42,6 +42,30 @@ _AMOUNT = re.compile(r"\d{1,15}(\.\d{1,2})?\Z")
 MAX_NOTE = 500
 
 
+def remembered(check: Check, size: int = 4096) -> Check:
+    """`check`, remembering its results for values seen before.
+
+    Dates, districts, programme codes, amounts and periods repeat on almost every line of a
+    monthly file; their checks are pure, so a value is checked once. Only accepted values are
+    kept (their results are immutable), and the memory is bounded.
+    """
+    seen: dict[tuple[type, Any], Any] = {}
+
+    def check_once(value: Any) -> Any:
+        key = (type(value), value)
+        try:
+            return seen[key]
+        except (KeyError, TypeError):
+            pass
+        result = check(value)  # an unhashable value (a list, an object) is refused here
+        if len(seen) >= size:
+            seen.clear()
+        seen[key] = result
+        return result
+
+    return check_once
+
+
 def _string(value: Any) -> str:
     if not isinstance(value, str):
         raise Invalid(f"must be a string, not {_json_type(value)}")
@@ -73,7 +97,11 @@ def text(max_length: int) -> Check:
 
 
 def choice(options: tuple[str, ...]) -> Check:
+    accepted = frozenset(options)
+
     def check(value: Any) -> str:
+        if value.__class__ is str and value in accepted:
+            return value
         content = _string(value)
         if content not in options:
             raise Invalid(f"{content[:40]!r} is not one of {', '.join(options)}")
@@ -82,7 +110,7 @@ def choice(options: tuple[str, ...]) -> Check:
     return check
 
 
-def date(value: Any) -> dt.date:
+def _date(value: Any) -> dt.date:
     content = _string(value)
     if not _DATE.match(content):
         raise Invalid(f"{content[:40]!r} is not a date (YYYY-MM-DD)")
@@ -102,7 +130,7 @@ def timestamp(value: Any) -> dt.datetime:
         raise Invalid(f"{content!r} is not a real time") from None
 
 
-def district(value: Any) -> str:
+def _district(value: Any) -> str:
     code = _string(value)
     if not re.fullmatch(r"\d{4}", code):
         raise Invalid(f"{code[:40]!r} is not a 4-digit district code")
@@ -111,7 +139,7 @@ def district(value: Any) -> str:
     return code
 
 
-def amount(value: Any) -> decimal.Decimal:
+def _amount(value: Any) -> decimal.Decimal:
     if isinstance(value, bool) or not isinstance(value, int | str):
         hint = "; write it as a decimal string, e.g. \"1500.50\"" if isinstance(value, float) else ""
         raise Invalid(f"must be a decimal string or an integer, not {_json_type(value)}{hint}")
@@ -128,7 +156,7 @@ def amount(value: Any) -> decimal.Decimal:
     return result.quantize(CENT)
 
 
-def period(value: Any) -> str:
+def _period(value: Any) -> str:
     content = _string(value)
     match = _PERIOD.match(content)
     if not match or not 1 <= int(match.group(2)) <= 12:
@@ -136,11 +164,18 @@ def period(value: Any) -> str:
     return content
 
 
+date = remembered(_date)
+district = remembered(_district)
+amount = remembered(_amount)
+period = remembered(_period)
+
 IDENTIFIER = pattern(r"[A-Za-z0-9._-]{1,64}", "an id of 1–64 letters, digits, '.', '_' or '-'")
 EVENT_ID = pattern(r"[^\x00-\x1f\x7f]{1,128}", "an id of 1–128 printable characters")
-PROGRAMME = pattern(r"[a-z0-9][a-z0-9-]{0,39}", "a programme code ([a-z0-9][a-z0-9-]{0,39})")
-CURRENCY = pattern(r"[A-Z]{3}", "a currency code (ISO 4217, e.g. LAK)")
-OPERATOR = text(128)
+PROGRAMME = remembered(
+    pattern(r"[a-z0-9][a-z0-9-]{0,39}", "a programme code ([a-z0-9][a-z0-9-]{0,39})")
+)
+CURRENCY = remembered(pattern(r"[A-Z]{3}", "a currency code (ISO 4217, e.g. LAK)"))
+OPERATOR = remembered(text(128))
 REASON = text(MAX_NOTE)
 
 
