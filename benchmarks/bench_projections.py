@@ -28,6 +28,7 @@ import datetime as dt
 import random
 import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -282,9 +283,11 @@ def rebuild(store: str, path: str) -> Result:
     ledger = open_ledger(store)
     with Projections.of_store(ledger.store, path=path, update=False) as projections, \
             timer() as elapsed:
+        cpu = time.process_time()
         events = projections.rebuild()
+        cpu = time.process_time() - cpu
     ledger.close()
-    return {"events": events, "seconds": elapsed()}
+    return {"events": events, "seconds": elapsed(), "cpu_s": cpu}
 
 
 def catch_up(store: str, path: str) -> Result:
@@ -292,10 +295,12 @@ def catch_up(store: str, path: str) -> Result:
     from projections.service import Projections
 
     ledger = open_ledger(store)
+    cpu = time.process_time()
     with timer() as elapsed, Projections.of_store(ledger.store, path=path) as projections:
         events = projections.facts.count()
+    cpu = time.process_time() - cpu
     ledger.close()
-    return {"events_total": events, "seconds": elapsed()}
+    return {"events_total": events, "seconds": elapsed(), "cpu_s": cpu}
 
 
 def warm_queries(store: str, path: str, dates: list[str]) -> Result:
@@ -336,10 +341,12 @@ def replay(store: str, path: str, out: str) -> Result:
     ledger = open_ledger(store)
     with Projections.of_store(ledger.store, path=path) as projections:
         when = projections.point_in_time(dt.date.fromisoformat(AS_OF))
+        cpu = time.process_time()
         with timer() as elapsed:
             written = queries.replay(projections, when, Path(out))
+        cpu = time.process_time() - cpu
     ledger.close()
-    return {"seconds": elapsed(), "rows": {w.table: w.rows for w in written}}
+    return {"seconds": elapsed(), "cpu_s": cpu, "rows": {w.table: w.rows for w in written}}
 
 
 def cli_counts(store: str) -> Result:
