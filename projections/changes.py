@@ -26,7 +26,6 @@ FIGURE_COLUMNS = ("programme", "change", "before", "after", "net")
 EVENT_COLUMNS = ("programme", "change", "added", "removed", "net", "beneficiaries", "amount_added",
                  "amount_removed", "currency")
 FIGURES = ("active_beneficiaries", "beneficiaries_ever", "districts_covered", "districts_reached")
-LATE_AFTER_DAYS = 31
 
 Row = dict[str, Any]
 
@@ -94,16 +93,11 @@ def changes(projections: Projections, comparison: Comparison, programme: str | N
     return rows
 
 
-def data_quality(
-    projections: Projections,
-    when: PointInTime,
-    programme: str | None = None,
-    *,
-    late_after_days: int = LATE_AFTER_DAYS,
-) -> list[Row]:
-    """Per programme: events counted, late recordings, retractions and reversals (as of `when`)."""
-    parameters = {**when.parameters(programme), "late_after_days": late_after_days}
-    return _rows(projections, "changes_quality", parameters)
+def data_quality(projections: Projections, when: PointInTime, programme: str | None = None
+                 ) -> list[Row]:
+    """Per programme: events counted, late recordings (after their month ended), recording
+    delays, retractions and reversals — as of `when`."""
+    return _rows(projections, "changes_quality", when.parameters(programme))
 
 
 def _rows(projections: Projections, name: str, parameters: dict[str, object]) -> list[Row]:

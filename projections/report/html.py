@@ -19,7 +19,7 @@ Cell = str | int | decimal.Decimal | None
 def render(data: ReportData, *, generated_at: dt.datetime) -> str:
     """The whole page."""
     when = data.options.when
-    sections = [_overview(data)]
+    sections = [_status(data.options.verification), _overview(data)]
     sections.extend(_programme(p) for p in data.programmes)
     sections.append(_quality(data))
     sections.append(_integrity(data.options.verification))
@@ -36,8 +36,8 @@ def render(data: ReportData, *, generated_at: dt.datetime) -> str:
             f"Generated {generated_at.isoformat(timespec='seconds')} by `ledger report`. "
             "Figures only: the report holds no names, document numbers or beneficiary ids. "
             "A beneficiary is active on a date if their last enrolment, transfer or exit on or "
-            "before it is not an exit; a late recording was recorded more than 31 days after "
-            "it took effect."
+            "before it is not an exit; a late recording was recorded after the calendar month in "
+            "which it took effect had ended."
         ),
     )
 
@@ -69,7 +69,7 @@ def _programme(p: ProgrammeFigures) -> str:
         ("provinces covered", f"{s['provinces_covered']:,}"),
     ]
     if p.periods:
-        cards.append(("paid to date", _money(p.amount_paid, p.currency)))
+        cards.append(("paid to date", _compact_money(p.amount_paid, p.currency)))
     days = [m.month_end for m in p.months]
     parts = [
         f'<section class="programme" id="programme-{escape(p.code)}">',
@@ -115,12 +115,15 @@ def _quality(data: ReportData) -> str:
             continue
         share = q["late_recordings"] / q["events"] if q["events"] else 0.0
         rows.append([p.code, q["events"], q["late_recordings"], f"{share:.1%}",
-                     q["longest_delay_days"], q["retractions"], q["reversals"],
+                     f"{q['median_delay_days']:g}", q["longest_delay_days"], q["retractions"],
+                     q["reversals"],
                      _money(q["amount_reversed"], p.currency)])
         if q["late_recordings"]:
-            notes.append(f"{p.code}: {_events(q['late_recordings'])} recorded more than 31 "
-                         f"days after taking effect (the longest {q['longest_delay_days']:,} "
-                         "days); figures for past months may still change as records arrive.")
+            notes.append(f"{p.code}: {_events(q['late_recordings'])} recorded after the month "
+                         f"in which {'it' if q['late_recordings'] == 1 else 'they'} took effect "
+                         f"had ended ({share:.1%}; the longest delay {q['longest_delay_days']:,}"
+                         " days): month-end figures made on time missed them, so figures for "
+                         "recent months may still change as records arrive.")
         if q["retractions"]:
             notes.append(f"{p.code}: {_events(q['retractions'])} retracted; "
                          "retracted events count nowhere in this report.")
@@ -128,12 +131,27 @@ def _quality(data: ReportData) -> str:
             notes.append(f"{p.code}: {q['reversals']:,} payment{'s' if q['reversals'] != 1 else ''}"
                          f" reversed ({_money(q['amount_reversed'], p.currency)}); reversed "
                          "payments are not counted as paid.")
-    header = ["programme", "events counted", "late recordings", "share late", "longest delay (days)",
-              "retractions", "reversals", "amount reversed"]
+    header = ["programme", "events counted", "late recordings", "share late",
+              "median delay (days)", "longest delay (days)", "retractions", "reversals",
+              "amount reversed"]
     body = _table(header, rows, numeric_from=1) if rows else "<p>No events yet.</p>"
     items = "".join(f"<li>{escape(n)}</li>" for n in notes)
     return (f'<section id="data-quality"><h2>Data quality</h2>{body}'
             + (f"<ul>{items}</ul>" if items else "") + "</section>")
+
+
+def _status(result: Verification | None) -> str:
+    """One line at the top: can the figures below be trusted to be what was recorded?"""
+    if result is None:
+        css, text = "unknown", "Integrity not verified for this report."
+    elif result.ok:
+        css, text = "ok", (f"Integrity verified: all {result.events:,} stored events match the "
+                           "ledger's cryptographic chain.")
+    else:
+        assert result.first is not None
+        css, text = "bad", (f"Integrity check FAILED: the ledger was changed behind its back "
+                            f"(first at position {result.first.position:,}). See Integrity below.")
+    return f'<p class="status {css}" id="status">{escape(text)}</p>'
 
 
 def _integrity(result: Verification | None) -> str:
@@ -147,7 +165,8 @@ def _integrity(result: Verification | None) -> str:
     else:
         first = result.first
         assert first is not None
-        status = (f"DAMAGED: {result.damaged:,} positions do not match the integrity chain. "
+        verb = "position does" if result.damaged == 1 else "positions do"
+        status = (f"DAMAGED: {result.damaged:,} {verb} not match the integrity chain. "
                   f"The first is position {first.position} ({first.kind}: {first.detail}). "
                   "The figures above may not be what was recorded.")
         css = "bad"
@@ -183,6 +202,15 @@ def _cell(value: Cell) -> str:
 
 def _events(count: int) -> str:
     return f"{count:,} event was" if count == 1 else f"{count:,} events were"
+
+
+def _compact_money(amount: decimal.Decimal, currency: str | None) -> str:
+    """159,189,600,000 → 159.19 bn (cards are small; the tables give the full amount)."""
+    for size, suffix in ((10**9, " bn"), (10**6, " M")):
+        if amount >= size:
+            text = f"{amount / size:,.2f}{suffix}"
+            return f"{text} {currency}" if currency else text
+    return _money(amount, currency)
 
 
 def _money(amount: decimal.Decimal | None, currency: str | None) -> str:

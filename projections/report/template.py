@@ -52,6 +52,7 @@ h3 { font-size: 15px; margin: 20px 0 6px; }
 .card .label { color: var(--muted); font-size: 12px; }
 table { border-collapse: collapse; margin: 8px 0 4px; font-variant-numeric: tabular-nums; }
 th, td { padding: 3px 10px; border-bottom: 1px solid var(--rule); text-align: left; }
+td { white-space: nowrap; }
 th { font-size: 12px; color: var(--muted); font-weight: 600; }
 td.n, th.n { text-align: right; }
 .chart { display: block; max-width: 100%; height: auto; margin: 6px 0; }
@@ -59,6 +60,10 @@ td.n, th.n { text-align: right; }
 .integrity.ok { border-color: var(--ok); background: #dafbe1; }
 .integrity.bad { border-color: var(--bad); background: #ffebe9; }
 .integrity.unknown { border-color: var(--rule); background: var(--panel); }
+.status { margin: 12px 0 0; padding: 6px 12px; border-radius: 6px; border-left: 6px solid; }
+.status.ok { border-color: var(--ok); background: #dafbe1; }
+.status.bad { border-color: var(--bad); background: #ffebe9; }
+.status.unknown { border-color: var(--rule); background: var(--panel); }
 .digest { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px;
           overflow-wrap: anywhere; }
 section.programme { break-inside: avoid-page; }

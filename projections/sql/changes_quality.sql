@@ -1,7 +1,8 @@
 -- One row per programme: how the picture as of $as_of, as known at $known_at, was recorded —
--- the events that count, how many were recorded late (more than $late_after_days days after
--- they took effect) and the longest delay, the retractions recorded by then (of events of the
--- programme effective by $as_of), and the payments reversed by then.
+-- the events that count; how many were recorded late, after the calendar month in which they
+-- took effect had ended (so a month-end figure made on time missed them; recorded times are
+-- taken in UTC); the median and longest delay between taking effect and being recorded; the
+-- retractions recorded by then (of events effective by $as_of); and the payments reversed.
 WITH
 counted AS (
     SELECT *
@@ -11,6 +12,8 @@ counted AS (
 lags AS (
     SELECT
         programme,
+        effective_date,
+        CAST(timezone('UTC', recorded_at) AS DATE) AS recorded_on,
         date_diff('day', effective_date, CAST(timezone('UTC', recorded_at) AS DATE)) AS lag_days
     FROM counted
 ),
@@ -41,7 +44,8 @@ recording AS (
     SELECT
         programme,
         count(*) AS events,
-        count(*) FILTER (WHERE lag_days > $late_after_days) AS late_recordings,
+        count(*) FILTER (WHERE recorded_on > last_day(effective_date)) AS late_recordings,
+        median(lag_days) AS median_delay_days,
         max(lag_days) AS longest_delay_days
     FROM lags
     GROUP BY programme
@@ -50,6 +54,7 @@ SELECT
     CAST(c.programme AS VARCHAR) AS programme,
     CAST(c.events AS BIGINT) AS events,
     CAST(c.late_recordings AS BIGINT) AS late_recordings,
+    CAST(coalesce(c.median_delay_days, 0) AS DOUBLE) AS median_delay_days,
     CAST(coalesce(c.longest_delay_days, 0) AS BIGINT) AS longest_delay_days,
     CAST(coalesce(t.retractions, 0) AS BIGINT) AS retractions,
     CAST(coalesce(v.reversals, 0) AS BIGINT) AS reversals,

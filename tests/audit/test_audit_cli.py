@@ -55,7 +55,7 @@ def test_verify_damage_exits_non_zero_and_names_the_position(store: str) -> None
     RawStore(store).delete(9)
     result = _run(store, "verify")
     assert result.exit_code == 1
-    assert "DAMAGED: 1 position do not match the chain; the first is position 9 (deleted)" \
+    assert "DAMAGED: 1 position does not match the chain; the first is position 9 (deleted)" \
         in result.stdout
     assert result.stderr.startswith("Error: the ledger was changed behind its back: position 9 "
                                     "is deleted")
@@ -143,6 +143,10 @@ def test_report_writes_the_page(sqlite_url: str, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"wrote {out} (")
     assert "Intact: the integrity chain" in out.read_text(encoding="utf-8")
+    result = _run(sqlite_url, "report", "--as-of", "2021-12-31", "--out", str(out),
+                  "--no-verify")
+    assert result.exit_code == 0
+    assert "Integrity not verified for this report." in out.read_text(encoding="utf-8")
 
 
 def test_every_audit_command_has_an_example_in_its_help() -> None:

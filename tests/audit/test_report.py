@@ -27,10 +27,12 @@ def test_the_report_holds_the_headline_figures_and_charts(tmp_path: Path) -> Non
 
 def test_the_report_notes_data_quality_and_integrity(tmp_path: Path) -> None:
     page = pilot_report(tmp_path).read_text(encoding="utf-8")
-    assert "mcw: 6 events were recorded more than 31 days after taking effect" in page
+    assert "mcw: 6 events were recorded after the month in which they took effect had ended " \
+        "(54.5%; the longest delay 106 days)" in page
     assert "mcw: 1 event was retracted; retracted events count nowhere" in page
     assert "mcw: 1 payment reversed (300,000 LAK)" in page
     assert 'class="integrity ok"' in page
+    assert "Integrity verified: all 16 stored events match" in page
     assert "Intact: the integrity chain over all 16 stored events" in page
 
 

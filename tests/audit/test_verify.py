@@ -112,3 +112,14 @@ def test_events_appended_after_damage_do_not_hide_it(ledger: Ledger, store_url: 
     assert result.first is not None and result.first.position == 4
     assert result.damaged == 1
     assert result.events == EVENTS + 1
+
+
+def test_damage_across_batch_boundaries_is_named_the_same(ledger: Ledger, store_url: str) -> None:
+    raw = _recorded(ledger, store_url)
+    raw.swap(7, 9)
+    raw.delete(12)
+    expected = [(7, "reordered"), (9, "reordered"), (12, "deleted")]
+    for batch in (2, 3, 4, 5, 50_000):
+        result = verify(ledger.store, batch=batch)
+        assert [(d.position, d.kind) for d in result.damage] == expected, batch
+        assert result.events == EVENTS - 1
