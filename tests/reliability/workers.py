@@ -11,7 +11,8 @@ list) and writes one JSON line per step to OUT as it finishes:
 `python workers.py import STORE FILE FLUSH` imports one file, checking and writing FLUSH events
 at a time (the ledger's defaults are 20,000 and 50,000: smaller makes a test file go through
 several writes before its commit), printing `checking N` as lines are checked and `recorded N`
-at the end, for the crash tests to kill it at any moment.
+at the end (or `failed …` and status 3 if the store could not complete it), for the crash tests
+to kill it, or its connection, at any moment.
 
 A step that the store could not complete (`PersistenceError`: locked, connection lost) is retried,
 as an operator would; the retries are counted. A refused batch is an answer, not a failure.
@@ -93,7 +94,11 @@ def import_file(store: str, path: Path, flush: int) -> None:
         checked += lines
         print(f"checking {checked}", flush=True)
 
-    receipt = ledger.import_file(path, operator="crash", progress=progress)
+    try:
+        receipt = ledger.import_file(path, operator="crash", progress=progress)
+    except PersistenceError as error:
+        print(f"failed {error!r}", flush=True)
+        sys.exit(3)
     print(f"recorded {receipt.count}", flush=True)
 
 
