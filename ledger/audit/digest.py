@@ -12,14 +12,17 @@ import struct
 
 from ledger.storage.session import Row
 
+StoredRow = Row | tuple[int, str, int, str, bytes, bytes | None]
+"""A stored event's columns, perhaps followed by its link's digest (which is not hashed)."""
+
 _HEADER = struct.Struct(">QQ")
 _LENGTH = struct.Struct(">I")
 _topics: dict[str, bytes] = {}
 
 
-def row_link(previous: bytes, row: Row, position: int | None = None) -> bytes:
+def row_link(previous: bytes, row: StoredRow, position: int | None = None) -> bytes:
     """The link `row` has after `previous` — at its own position, or at `position` if given."""
-    at, originator_hex, version, topic, state = row
+    at, originator_hex, version, topic, state = row[0], row[1], row[2], row[3], row[4]
     prefix = _topics.get(topic)
     if prefix is None:
         encoded = topic.encode("utf-8")

@@ -2,9 +2,10 @@
 
 Each stored event's chain link is ``sha256(previous link, position, version, originator, topic,
 state)``, written in the same transaction as the event (ledger/storage/chain.py). `verify` reads
-events and links in large batches (the next batch is read while this one is hashed); while their
-positions line up, each event's link is recomputed and compared in a tight loop. Where they do
-not line up, a careful walk in position order says what happened (see ledger/audit/damage.py).
+events joined with their links in large batches (the next batch is read while this one is
+hashed); while positions run on without a gap, each event's link is recomputed and compared in a
+tight loop. Where they do not, a careful walk in position order over the events and the links
+says what happened (see ledger/audit/damage.py).
 """
 
 from __future__ import annotations
@@ -14,15 +15,13 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+from ledger.audit.chained import Chained, ChainedReader, chained_reader
 from ledger.audit.damage import Damage, Walk
 from ledger.storage.session import ChainLink, LedgerStore, Row
 
 BATCH = 100_000
 
 __all__ = ["BATCH", "Damage", "Verification", "link_at", "verify"]
-
-Window = tuple[list[Row], list[ChainLink]]
-
 
 @dataclass(frozen=True, slots=True)
 class Verification:
@@ -72,41 +71,34 @@ def link_at(store: LedgerStore, position: int) -> ChainLink | None:
 
 
 def _aligned_prefix(store: LedgerStore, end: int, batch: int, walk: Walk) -> int:
-    """Check batch after batch while events and links have the same positions; return the last
-    position checked (`end` when everything lined up)."""
+    """Check batch after batch while the events' positions run on without a gap; return the
+    last position checked (`end` when there was no gap)."""
+    reader = chained_reader(store)
     after = 0
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify-read") as reader:
-        pending: Future[Window] | None = reader.submit(_window, store, after, end, batch)
-        while pending is not None and after < end:
-            rows, links = pending.result()
-            if not rows and not links:
-                return end
-            if not _same_positions(rows, links):
-                return after
-            full = len(rows) == batch and rows[-1][0] < end
-            pending = reader.submit(_window, store, rows[-1][0], end, batch) if full else None
-            walk.window(rows, links)
-            after = rows[-1][0]
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify-read") as ahead:
+            pending: Future[list[Chained]] | None = ahead.submit(_window, reader, 0, end, batch)
+            while pending is not None:
+                rows = pending.result()
+                if not rows:
+                    return end
+                if rows[0][0] != after + 1 or rows[-1][0] != after + len(rows):
+                    return after  # a gap: events (and maybe links) are missing
+                last = rows[-1][0]
+                full = len(rows) == batch and last < end
+                pending = ahead.submit(_window, reader, last, end, batch) if full else None
+                walk.window(rows)
+                after = last
+    finally:
+        reader.close()
     return end
 
 
-def _window(store: LedgerStore, after: int, end: int, batch: int) -> Window:
-    rows = store.read_rows(after, batch)
-    links = store.read_chain(after, batch)
+def _window(reader: ChainedReader, after: int, end: int, batch: int) -> list[Chained]:
+    rows = reader.read(after, batch)
     if rows and rows[-1][0] > end:
         rows = [r for r in rows if r[0] <= end]
-    if links and links[-1].position > end:
-        links = [c for c in links if c.position <= end]
-    return rows, links
-
-
-def _same_positions(rows: list[Row], links: list[ChainLink]) -> bool:
-    if len(rows) != len(links) or not rows:
-        return False
-    first, last = rows[0][0], rows[-1][0]
-    if (first, last) == (links[0].position, links[-1].position) and last - first == len(rows) - 1:
-        return True  # both contiguous between the same ends
-    return all(row[0] == stored.position for row, stored in zip(rows, links, strict=True))
+    return rows
 
 
 def _careful(store: LedgerStore, after: int, end: int, batch: int, walk: Walk) -> None:

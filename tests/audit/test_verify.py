@@ -6,6 +6,7 @@ from __future__ import annotations
 from audit_support import EVENTS, RawStore, record_pilot
 
 from ledger.application import Ledger
+from ledger.audit.chained import MergedChained, chained_reader
 from ledger.audit.verify import verify
 
 
@@ -123,3 +124,17 @@ def test_damage_across_batch_boundaries_is_named_the_same(ledger: Ledger, store_
         result = verify(ledger.store, batch=batch)
         assert [(d.position, d.kind) for d in result.damage] == expected, batch
         assert result.events == EVENTS - 1
+
+
+def test_every_way_of_reading_events_with_their_links_agrees(ledger: Ledger, store_url: str) -> None:
+    raw = _recorded(ledger, store_url)
+    raw.insert_forged(like=4)
+    raw.delete_link(3)
+    fast = chained_reader(ledger.store)
+    try:
+        rows = fast.read(0, 100)
+        assert rows == MergedChained(ledger.store).read(0, 100)
+        assert [r[0] for r in rows] == list(range(1, EVENTS + 2))
+        assert rows[2][5] is None and rows[-1][5] is None
+    finally:
+        fast.close()
