@@ -20,6 +20,7 @@ from ledger.audit.damage import Damage, Walk
 from ledger.storage.session import ChainLink, LedgerStore, Row
 
 BATCH = 100_000
+TAIL = 1_000  # links past the last event looked at for deleted last events
 
 __all__ = ["BATCH", "Damage", "Verification", "link_at", "verify"]
 
@@ -122,13 +123,16 @@ def _careful(store: LedgerStore, after: int, end: int, batch: int, walk: Walk) -
 
 
 def _check_tail(store: LedgerStore, end: int, walk: Walk) -> None:
-    """Links after the last stored event: a deleted last event leaves its link behind."""
-    beyond = store.read_chain(end, 1)  # read before the rows: a link implies its row was there
+    """Links after the last stored event: deleted last events leave their links behind."""
+    beyond = store.read_chain(end, TAIL)  # read before the rows: a link implies its row was there
     if not beyond:
         return
     following = store.read_rows(end, 1)
-    if not following or following[0][0] > beyond[0].position:
-        walk.orphan_link(beyond[0])
+    first_row = following[0][0] if following else None
+    for stored in beyond:
+        if first_row is not None and stored.position >= first_row:
+            return  # appended since `verify` started, with its event
+        walk.orphan_link(stored)
 
 
 def _rows(store: LedgerStore, after: int, end: int, batch: int) -> Iterator[Row]:

@@ -55,12 +55,23 @@ def test_a_deleted_event_is_found(ledger: Ledger, store_url: str) -> None:
     assert result.events == EVENTS - 1
 
 
-def test_a_deleted_last_event_is_found(ledger: Ledger, store_url: str) -> None:
+def test_deleted_last_events_are_found(ledger: Ledger, store_url: str) -> None:
     raw = _recorded(ledger, store_url)
     raw.delete(EVENTS)
+    raw.delete(EVENTS - 1)
     result = verify(ledger.store)
-    assert result.first is not None
-    assert (result.first.position, result.first.kind) == (EVENTS, "deleted")
+    assert [(d.position, d.kind) for d in result.damage] == [
+        (EVENTS - 1, "deleted"), (EVENTS, "deleted"),
+    ]
+
+
+def test_every_event_deleted_is_found(ledger: Ledger, store_url: str) -> None:
+    raw = _recorded(ledger, store_url)
+    for position in range(1, EVENTS + 1):
+        raw.delete(position)
+    result = verify(ledger.store)
+    assert result.damaged == EVENTS and result.events == 0
+    assert result.first is not None and result.first.position == 1
 
 
 def test_an_event_deleted_with_its_link_is_found(ledger: Ledger, store_url: str) -> None:
