@@ -15,6 +15,8 @@ import pytest
 # otherwise be imported as a namespace package in place of the real `replay_data`, which ships
 # the geography every district check reads.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+# The projections' independent reference model lives with their tests.
+sys.path.append(str(Path(__file__).resolve().parents[1] / "projections"))
 
 from reliability_support import POSTGRES
 

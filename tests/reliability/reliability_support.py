@@ -6,6 +6,7 @@ so "the store is unchanged" is checked byte for byte rather than by counting eve
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -13,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +23,7 @@ from urllib.parse import parse_qs, urlparse
 
 import psycopg
 
-from ledger.bootstrap import is_postgres, sqlite_path
+from ledger.bootstrap import is_postgres, open_ledger, sqlite_path
 
 LEDGER = Path(sys.executable).parent / "ledger"
 """The console script operators run; multi-process tests start it as they would."""
@@ -177,3 +179,32 @@ def run_workers(store: str, plans: list[list[dict[str, Any]]], folder: Path,
             failures.append(stderr)
     assert not failures, "\n".join(failures)
     return [[json.loads(line) for line in out.read_text().splitlines()] for out in outs]
+
+
+REFERENCE_DATES = (dt.date(2021, 6, 30), dt.date(2021, 8, 31), dt.date(2025, 12, 31))
+
+
+def assert_projections_agree(store: str, path: Path) -> None:
+    """The projections file at `path`, brought up to date, holds the same facts as a rebuild from
+    scratch, and every table at REFERENCE_DATES equals the independent reference model's."""
+    from reference_model import Reference, events_of
+
+    from projections import TABLES, Projections, table
+
+    ledger = open_ledger(store)
+    try:
+        rebuilt = path.with_name(f"rebuilt-{uuid.uuid4().hex[:8]}.duckdb")
+        with Projections.of_store(ledger.store, path=path) as live, \
+                Projections.of_store(ledger.store, path=rebuilt) as full:
+            query = "SELECT * FROM facts ORDER BY position"
+            assert live.connection.execute(query).fetchall() == \
+                full.connection.execute(query).fetchall()
+            events = events_of(ledger)
+            assert live.facts.position() == len(events)
+            for as_of in REFERENCE_DATES:
+                when = live.point_in_time(as_of)
+                reference = Reference(events, as_of, when.known_at)
+                for name in TABLES:
+                    assert table(live, name, when).to_pylist() == reference.table(name), name
+    finally:
+        ledger.close()

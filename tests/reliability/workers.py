@@ -14,6 +14,9 @@ several writes before its commit), printing `checking N` as lines are checked an
 at the end (or `failed …` and status 3 if the store could not complete it), for the crash tests
 to kill it, or its connection, at any moment.
 
+`python workers.py project STORE FACTS BATCH` brings the projections file FACTS up to date with
+the store, BATCH events per committed step, printing `extracted N` after each.
+
 A step that the store could not complete (`PersistenceError`: locked, connection lost) is retried,
 as an operator would; the retries are counted. A refused batch is an answer, not a failure.
 """
@@ -102,10 +105,25 @@ def import_file(store: str, path: Path, flush: int) -> None:
     print(f"recorded {receipt.count}", flush=True)
 
 
+def project(store: str, facts: Path, batch_size: int) -> None:
+    from projections.extract import catch_up
+    from projections.service import Projections
+
+    ledger = open_ledger(store)
+    with Projections.of_store(ledger.store, path=facts, update=False) as projections:
+        added = catch_up(projections.source, projections.facts, store=projections.store,
+                         batch_size=batch_size,
+                         progress=lambda done, _: print(f"extracted {done}", flush=True))
+    print(f"done {added}", flush=True)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "plan":
         store_url, plan_file, go_file, out_file = sys.argv[2:6]
         run(store_url, json.loads(Path(plan_file).read_text()), Path(go_file), Path(out_file))
+    elif sys.argv[1] == "project":
+        store_url, facts_file, size = sys.argv[2:5]
+        project(store_url, Path(facts_file), int(size))
     else:
         store_url, file, flush = sys.argv[2:5]
         import_file(store_url, Path(file), int(flush))
