@@ -17,6 +17,7 @@ from typing import Any
 from reliability_support import (
     LEDGER,
     SETUP,
+    assert_projections_agree,
     enrolment,
     event_ids,
     jsonl,
@@ -56,8 +57,10 @@ def _assert_whole(store: str, expected_ids: set[str]) -> None:
 def test_four_operators_recording_at_once_lose_nothing_and_double_nothing(
     store_url: str, tmp_path: Path
 ) -> None:
-    """Single commands, own files and one file shared by all four, interleaved across processes."""
+    """Single commands, own files and one file shared by all four, interleaved across processes,
+    with each process also bringing one shared projections file up to date now and then."""
     setup = _set_up(store_url)
+    facts = tmp_path / "facts.duckdb"
     shared = tmp_path / "shared.jsonl"
     shared.write_bytes(jsonl([enrolment(f"S-{n:03d}", id=f"shared-{n}") for n in range(100)]))
     plans: list[list[dict[str, Any]]] = []
@@ -73,6 +76,8 @@ def test_four_operators_recording_at_once_lose_nothing_and_double_nothing(
                 plan.append({"import": str(own)})
             if k == 8:
                 plan.append({"import": str(shared)})
+            if k % 4 == 3:
+                plan.append({"project": str(facts)})
             plan.append({"record": [payment(f"P-{w}-{k}", beneficiary=f"B-{w}-{k}",
                                             id=f"pay-{w}-{k}")]})
         plans.append(plan)
@@ -87,6 +92,8 @@ def test_four_operators_recording_at_once_lose_nothing_and_double_nothing(
         for step, result in zip(plan, steps, strict=True):
             if step.get("import") == str(shared):
                 shared_imports.append(result)
+            elif "project" in step:
+                assert result["outcome"] == "projected", result
             else:
                 assert result["outcome"] == "recorded", result
                 assert result["count"] == (150 if "import" in step else 1)
@@ -94,6 +101,7 @@ def test_four_operators_recording_at_once_lose_nothing_and_double_nothing(
     assert sorted(r["count"] for r in shared_imports) == [0, 0, 0, 100]
     assert all(r["already"] == 100 for r in shared_imports if r["outcome"] == "already")
     _assert_whole(store_url, setup | {"id:" + i for i in expected})
+    assert_projections_agree(store_url, facts)
 
 
 def test_operators_enrolling_the_same_beneficiary_at_once_exactly_one_wins(

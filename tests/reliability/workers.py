@@ -6,7 +6,8 @@ until the file GO exists (so all workers start together), then runs each step of
 list) and writes one JSON line per step to OUT as it finishes:
 
 - `{"record": [objects]}`: record the objects as one batch (a single command when there is one);
-- `{"import": "path"}`: import a file.
+- `{"import": "path"}`: import a file;
+- `{"project": "path"}`: bring the projections file at path up to date with the store.
 
 `python workers.py import STORE FILE FLUSH` imports one file, checking and writing FLUSH events
 at a time (the ledger's defaults are 20,000 and 50,000: smaller makes a test file go through
@@ -67,8 +68,15 @@ def _open(store: str) -> tuple[Any, int]:
 
 
 def _attempt(ledger: Any, step: dict[str, Any]) -> dict[str, Any]:
+    from projections.facts import ProjectionsBusy
+    from projections.service import Projections
+
     for retries in range(RETRIES + 1):
         try:
+            if "project" in step:
+                with Projections.of_store(ledger.store, path=Path(step["project"])) as projections:
+                    return {"outcome": "projected", "retries": retries,
+                            "position": projections.facts.position()}
             if "import" in step:
                 receipt = ledger.import_file(Path(step["import"]), operator="worker")
             else:
@@ -76,7 +84,7 @@ def _attempt(ledger: Any, step: dict[str, Any]) -> dict[str, Any]:
         except BatchRefused as refused:
             return {"outcome": "refused", "retries": retries,
                     "reasons": [f"{r.field}: {r.reason}" for r in refused.refusals]}
-        except PersistenceError as error:
+        except (PersistenceError, ProjectionsBusy) as error:
             if retries == RETRIES:
                 return {"outcome": "failed", "retries": retries, "error": repr(error)}
             time.sleep(0.05 * (retries + 1))
