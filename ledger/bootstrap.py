@@ -11,6 +11,7 @@ from ledger.application import Ledger
 from ledger.errors import StoreNotFound
 
 SQLITE_LOCK_TIMEOUT_S = 300
+POSTGRES_IDLE_TIMEOUT_S = 300
 _POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
@@ -22,8 +23,13 @@ def sqlite_path(url: str) -> Path:
     return Path(url.removeprefix("sqlite:///").removeprefix("sqlite://"))
 
 
-def store_env(url: str) -> dict[str, str]:
-    """The eventsourcing environment for a store URL (a SQLite path or a postgresql:// URL)."""
+def store_env(url: str, *, create: bool = False) -> dict[str, str]:
+    """The eventsourcing environment for a store URL (a SQLite path or a postgresql:// URL).
+
+    Tables are created only by `init` (and `demo`): creating them on every open would race
+    between operators' processes.
+    """
+    common = {"CREATE_TABLE": "true" if create else "false"}
     if is_postgres(url):
         parts = urlparse(url)
         query = parse_qs(parts.query)
@@ -38,12 +44,17 @@ def store_env(url: str) -> dict[str, str]:
             "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
             "POSTGRES_CONNECT_TIMEOUT": "10",
             "POSTGRES_POOL_SIZE": "2",
+            # A batch checks its lines between statements (seconds per window of lines): it is
+            # working, not idle. A client that truly hangs still releases the write lock.
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(POSTGRES_IDLE_TIMEOUT_S),
+            **common,
         }
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "APPLICATION_RECORDER_TOPIC": "ledger.storage.sqlite:LedgerSQLiteRecorder",
         "SQLITE_DBNAME": str(sqlite_path(url)),
         "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT_S),
+        **common,
     }
 
 
@@ -51,7 +62,7 @@ def open_ledger(url: str, *, create: bool = False) -> Ledger:
     """Open the ledger at `url`; with `create`, make its tables if they are not there yet."""
     if not create and not _exists(url):
         raise StoreNotFound(f"no ledger at {_shown(url)}; create one with `ledger init`")
-    ledger = Ledger(env=store_env(url))
+    ledger = Ledger(env=store_env(url, create=create))
     ledger.store.url = url
     return ledger
 
