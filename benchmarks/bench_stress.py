@@ -12,9 +12,14 @@ beneficiary has one enrolment, and the integrity chain verifies.
     python -m benchmarks.bench_stress --stores sqlite --processes 8 --operations 500
     python -m benchmarks.bench_stress --stores postgres --restart-postgres
 
-`--restart-postgres` restarts the local PostgreSQL server (pg_ctlcluster) while the operators
-work, to show that a server restart loses and doubles nothing. It disturbs every other user of
-that server, so it is never part of the test suite and only runs when asked.
+`--restart-postgres` restarts the local PostgreSQL cluster serving the benchmark's URL
+(pg_ctlcluster) while the operators work, to show that a server restart loses and doubles
+nothing. It disturbs every other user of that server, so it is never part of the test suite and
+only runs when asked — best against a cluster of its own:
+
+    pg_createcluster 15 stress --port 5433 -- --auth=trust && pg_ctlcluster 15 stress start
+    LEDGER_BENCH_POSTGRES=postgresql://postgres@127.0.0.1:5433/postgres \
+        python -m benchmarks.bench_stress --stores postgres --restart-postgres
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import psycopg
 from eventsourcing.persistence import PersistenceError
@@ -80,7 +86,7 @@ class Tally:
     failed: int = 0  # operations given up after RETRY_FOR_S
     seconds: float = 0.0
     acknowledged: list[str] = field(default_factory=list)  # ids of events recorded or already there
-    errors: Counter[str] = field(default_factory=Counter)
+    errors: dict[str, int] = field(default_factory=dict)  # store errors retried, by kind
 
 
 # -- one operator --------------------------------------------------------------------------------
@@ -105,7 +111,8 @@ def _retrying(tally: Tally, attempt: Any) -> Any:
         try:
             return attempt()
         except PersistenceError as error:
-            tally.errors[type(error).__name__] += 1
+            kind = type(error).__name__
+            tally.errors[kind] = tally.errors.get(kind, 0) + 1
             if time.monotonic() > deadline:
                 tally.failed += 1
                 return None
@@ -183,6 +190,7 @@ class Outcome:
     processes: int
     operations: int
     events: int
+    already: int
     seconds: float
     events_per_s: float
     operations_per_s: float
@@ -208,11 +216,17 @@ def fresh_store(kind: str, folder: Path) -> tuple[str, str | None]:
     return f"{POSTGRES}{separator}schema={schema}", schema
 
 
-def restart_postgres() -> None:
-    """Restart every local PostgreSQL cluster (Debian's pg_ctlcluster)."""
-    for version in sorted(path.name for path in Path("/etc/postgresql").iterdir()):
-        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
-                       check=True)
+def restart_postgres() -> str:
+    """Restart the local PostgreSQL cluster serving POSTGRES's port (Debian's pg_ctlcluster)."""
+    port = str(urlparse(POSTGRES).port or 5432)
+    listing = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True,
+                             check=True).stdout
+    for version, cluster, cluster_port, *_ in (line.split() for line in listing.splitlines()):
+        if cluster_port == port:
+            subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster,
+                            "restart"], check=True, capture_output=True)
+            return f"{version}/{cluster}"
+    raise SystemExit(f"no local PostgreSQL cluster on port {port} to restart")
 
 
 def run(kind: str, args: argparse.Namespace) -> Outcome:
@@ -244,7 +258,9 @@ def _run(kind: str, url: str, folder: Path, args: argparse.Namespace) -> Outcome
     go.set()
     if args.restart_postgres and kind == "postgres":
         time.sleep(args.restart_after)
-        restart_postgres()
+        cluster = restart_postgres()
+        print(f"restarted PostgreSQL cluster {cluster} {time.perf_counter() - started:.1f} s "
+              "into the run", file=sys.stderr)
     tallies = [results.get(timeout=3600) for _ in processes]
     seconds = time.perf_counter() - started
     for process in processes:
@@ -272,6 +288,7 @@ def _tally_up(kind: str, url: str, args: argparse.Namespace, tallies: list[dict[
         processes=args.processes,
         operations=sum(tally["operations"] for tally in tallies),
         events=events,
+        already=sum(tally["already"] for tally in tallies),
         seconds=round(seconds, 2),
         events_per_s=round(events / seconds, 1),
         operations_per_s=round(sum(t["operations"] for t in tallies) / seconds, 1),
@@ -288,7 +305,7 @@ def _tally_up(kind: str, url: str, args: argparse.Namespace, tallies: list[dict[
     )
 
 
-COLUMNS = ("store", "processes", "operations", "events", "seconds", "events_per_s",
+COLUMNS = ("store", "processes", "operations", "events", "already", "seconds", "events_per_s",
            "operations_per_s", "retried", "failed", "contested", "contested_won", "lost",
            "doubled", "unacknowledged", "chain_ok")
 
