@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import random
 import sqlite3
 import subprocess
@@ -257,14 +258,23 @@ def _check_decodes(path: Path) -> None:
         ledger.close()
 
 
-def append_tail(path: Path, events: int, count: int, seed: int = SEED) -> None:
-    """Append `count` events recorded after everything in the ledger (a fresh generator run
-    rebuilds the same state, then continues)."""
-    generator = SyntheticLedger(seed, enrolments_per_month=max(events // 130, 10))
-    for _ in generator.rows(events):
-        pass
-    rows = list(generator.tail(count, dt.date(2026, 1, 5)))
+def append_tail(path: Path, count: int) -> None:
+    """Append `count` events recorded after everything in the ledger: new MCW enrolments in
+    districts the programme covers, each with a payment."""
     connection = sqlite3.connect(path)
+    top = connection.execute("SELECT max(rowid) FROM stored_events").fetchone()[0]
+    districts = sorted({
+        json.loads(state)["district"]
+        for (state,) in connection.execute(
+            "SELECT state FROM stored_events WHERE topic = ?",
+            (PROGRAMME + "DistrictExpanded",),
+        )
+        if json.loads(state)["programme"] == "mcw"
+    })
+    generator = SyntheticLedger(SEED, enrolments_per_month=0)
+    generator.position = top
+    generator.covered["mcw"] = districts
+    rows = list(generator.tail(count, dt.date(2026, 1, 5)))
     connection.executemany(
         "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
         "VALUES (?, ?, ?, ?, ?)", rows)
@@ -375,7 +385,7 @@ def run(events: int, dates: int) -> dict[str, Any]:
     log("rebuild ...")
     raw["rebuild"] = step("benchmarks.bench_projections:rebuild", store=str(store),
                           path=str(projections))
-    append_tail(store, events, TAIL)
+    append_tail(store, TAIL)
     log("catch-up ...")
     raw["catch_up"] = step("benchmarks.bench_projections:catch_up", store=str(store),
                            path=str(projections))
