@@ -12,16 +12,10 @@ from cli.context import Settings, pass_settings
 from cli.main import cli
 from cli.output import render
 from projections.service import Projections
+from projections.tables import PROGRAMME_SUMMARY
 from replay_data.demo import headlines, record_history
 
-SUMMARY_COLUMNS = (
-    "programme",
-    "active_beneficiaries",
-    "beneficiaries_ever",
-    "districts_covered",
-    "districts_reached",
-    "provinces_covered",
-)
+SUMMARY_COLUMNS = tuple(c for c in PROGRAMME_SUMMARY.columns if c != "known_at")
 
 
 @cli.command()

@@ -140,7 +140,7 @@ class _Names:
         self.qualified_events = sql.Identifier(schema, events_table).as_string()
 
 
-class LedgerPostgresRecorder(PostgresApplicationRecorder, LedgerStore):
+class LedgerPostgresRecorder(LedgerStore, PostgresApplicationRecorder):
     """The library's application recorder, with the ledger's tables and sessions beside it."""
 
     kind = "postgres"
@@ -189,14 +189,6 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder, LedgerStore):
 
     def writing(self) -> AbstractContextManager[PostgresSession]:
         return self._transaction(lock=True)
-
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
-        """The library's own saves go through the ledger's session, so they are chained too."""
-        with self.writing() as session:
-            positions: list[int] = session.append(
-                stored_events, kwargs.get("keys", ()), kwargs.get("placements", ())
-            )
-            return positions
 
     def max_position(self) -> int:
         with self.reading() as session:

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -109,6 +110,11 @@ class LedgerStore(ABC):
 
     @abstractmethod
     def read_chain(self, after: int, limit: int) -> list[ChainLink]: ...
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
+        """The library's own saves go through the ledger's session, so they are chained too."""
+        with self.writing() as session:
+            return session.append(stored_events, kwargs.get("keys", ()), kwargs.get("placements", ()))
 
     def iter_rows(self, after: int = 0, batch: int = 50_000) -> Iterator[list[Row]]:
         while True:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
@@ -111,7 +110,7 @@ class SQLiteSession(Session):
             raise IntegrityError(conflict) from conflict
 
 
-class LedgerSQLiteRecorder(SQLiteApplicationRecorder, LedgerStore):
+class LedgerSQLiteRecorder(LedgerStore, SQLiteApplicationRecorder):
     """The library's application recorder, with the ledger's tables and sessions beside it."""
 
     kind = "sqlite"
@@ -165,14 +164,6 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder, LedgerStore):
 
     def writing(self) -> AbstractContextManager[SQLiteSession]:
         return self._transaction("BEGIN IMMEDIATE")
-
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
-        """The library's own saves go through the ledger's session, so they are chained too."""
-        with self.writing() as session:
-            positions: list[int] = session.append(
-                stored_events, kwargs.get("keys", ()), kwargs.get("placements", ())
-            )
-            return positions
 
     def max_position(self) -> int:
         connection = self._connect()
