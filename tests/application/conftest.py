@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse, urlunparse
 
 import psycopg
@@ -12,13 +10,6 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.bootstrap import is_postgres, open_ledger, sqlite_path
-
-# The project root goes first on the path: tests/replay_data (a folder without __init__) would
-# otherwise be imported as a namespace package in place of the real `replay_data`, which ships
-# the geography every district check reads.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
 
 
 @pytest.fixture
