@@ -101,7 +101,7 @@ class PlainApplication(Application[UUID]):
 def _plain_env(url: str) -> dict[str, str]:
     from ledger.bootstrap import store_env
 
-    env = store_env(url)
+    env = store_env(url, create=True)
     env.pop("APPLICATION_RECORDER_TOPIC")  # the library's own recorder, not the ledger's
     return env
 

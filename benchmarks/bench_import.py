@@ -15,7 +15,6 @@ is kept there too (`import-s<scale>-seed<seed>.db`, replaced by each run) and is
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -48,17 +47,11 @@ from benchmarks.common import (
 SCALE = 3.5  # ≈ 5.2M events
 TARGETS = {"sqlite": 50_000.0, "postgres": 25_000.0}
 PROGRESS_EVERY = 500_000
-IDLE_TIMEOUT = "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT"
 
 
 def import_into(store: str, source: str) -> Result:
     """Import `source` into the (new) store at `store`; the timer covers `import_file` only."""
     from ledger.bootstrap import open_ledger
-
-    # The library closes a PostgreSQL session idle in a transaction for 5 s (its default), and
-    # checking a window of lines between two statements of the import's one transaction can
-    # take longer than that on a busy machine. The ledger does not set it (yet), so we do.
-    os.environ.setdefault(IDLE_TIMEOUT, "0")
 
     ledger = open_ledger(store, create=True)
     done = [0, 0]  # events so far, the next count at which to report
