@@ -11,10 +11,6 @@ from pathlib import Path
 import psycopg
 import pytest
 
-# The project root goes first on the path: tests/replay_data (a folder without __init__) would
-# otherwise be imported as a namespace package in place of the real `replay_data`, which ships
-# the geography every district check reads.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 # The projections' independent reference model lives with their tests.
 sys.path.append(str(Path(__file__).resolve().parents[1] / "projections"))
 

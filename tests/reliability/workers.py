@@ -58,9 +58,7 @@ def _open(store: str) -> tuple[Any, int]:
         try:
             return open_ledger(store), retries
         except PersistenceError:
-            # Opening runs the library's CREATE ... IF NOT EXISTS / CREATE OR REPLACE FUNCTION
-            # statements; on PostgreSQL two processes opening at once can collide there
-            # ("tuple concurrently updated"), which the CLI reports as "try again".
+            # E.g. the server is restarting: the CLI says "try again", and so the worker does.
             if retries == RETRIES:
                 raise
             time.sleep(0.05 * (retries + 1))
