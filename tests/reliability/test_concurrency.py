@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from reliability_support import (
     LEDGER,
     SETUP,
@@ -54,6 +55,7 @@ def _assert_whole(store: str, expected_ids: set[str]) -> None:
     assert verification.events == len(expected_ids)
 
 
+@pytest.mark.slow
 def test_four_operators_recording_at_once_lose_nothing_and_double_nothing(
     store_url: str, tmp_path: Path
 ) -> None:

@@ -23,6 +23,7 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
+import pytest
 from reliability_support import (
     LEDGER,
     SETUP,
@@ -120,6 +121,7 @@ def _assert_whole(store: str, expected: set[str]) -> None:
     assert verification.ok, verification.first
 
 
+@pytest.mark.slow
 def test_an_import_killed_at_random_moments_leaves_none_or_all_of_its_file(
     store_url: str, tmp_path: Path
 ) -> None:
@@ -191,6 +193,7 @@ def _facts_consistent(store: str, path: Path) -> int:
     return position
 
 
+@pytest.mark.slow
 def test_a_projection_update_killed_midway_resumes_and_agrees(store_url: str, tmp_path: Path) -> None:
     rng = random.Random(f"projection-crash-{store_url.split(':')[0]}")
     ledger = open_ledger(store_url, create=True)

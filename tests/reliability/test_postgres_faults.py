@@ -120,6 +120,7 @@ def _assert_whole(store: str, expected: set[str]) -> None:
     assert verification.ok, verification.first
 
 
+@pytest.mark.slow
 def test_an_import_whose_connection_is_dropped_mid_transaction_records_none_or_all(
     postgres_url: str, tmp_path: Path
 ) -> None:
