@@ -296,7 +296,10 @@ def test_a_refusal_after_the_first_flush_still_leaves_the_store_unchanged(
     hostile_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Good lines are already written inside the transaction when the bad last line is read."""
-    monkeypatch.setattr(batch, "FLUSH", 100)  # flush early, as a file of millions of lines would
+    # Append early, as a file of millions of lines would (the events of each window of lines are
+    # appended together; older code also had a separate FLUSH threshold).
+    monkeypatch.setattr(batch, "WINDOW", 100)
+    monkeypatch.setattr(batch, "FLUSH", 100, raising=False)
     path = tmp_path / "late.jsonl"
     with path.open("wb") as out:
         out.writelines(_many(450))
