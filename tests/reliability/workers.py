@@ -9,8 +9,8 @@ list) and writes one JSON line per step to OUT as it finishes:
 - `{"import": "path"}`: import a file;
 - `{"project": "path"}`: bring the projections file at path up to date with the store.
 
-`python workers.py import STORE FILE FLUSH` imports one file, checking and writing FLUSH events
-at a time (the ledger's defaults are 20,000 and 50,000: smaller makes a test file go through
+`python workers.py import STORE FILE FLUSH` imports one file, checking and writing FLUSH lines
+at a time (the ledger's default is tens of thousands: smaller makes a test file go through
 several writes before its commit), printing `checking N` as lines are checked and `recorded N`
 at the end (or `failed …` and status 3 if the store could not complete it), for the crash tests
 to kill it, or its connection, at any moment.
