@@ -31,8 +31,7 @@ from ledger.interchange.schema import FieldError
 from ledger.storage.session import Key, Placement, Session
 from ledger.timelines import Timelines
 
-WINDOW = 20_000  # facts whose keys and timelines are fetched together
-FLUSH = 50_000  # events appended per statement batch
+WINDOW = 20_000  # facts whose keys and timelines are fetched together, and events appended together
 RECEIPT_DETAIL = 1_000  # a receipt lists recorded events one by one up to this many
 
 Line = Fact | list[FieldError]
@@ -82,9 +81,12 @@ class Batch:
         self.timelines = Timelines(session, mapper)
         self.refusals: list[FieldError] = []
         self.receipt = Receipt()
+        # What one window needs; earlier windows' events are appended by then, and the session
+        # (same transaction) finds them, so these stay small whatever the batch's size.
         self.known_keys: dict[str, Key] = {}
-        self.batch_ids: dict[str, tuple[int, UUID]] = {}  # event id -> (line, timeline)
-        self.batch_payments: dict[str, Key] = {}
+        self.window_events: dict[str, UUID] = {}  # event id -> timeline, recorded in this window
+        self.window_payments: dict[str, Key] = {}
+        self.lines_of: dict[str, int] = {}  # event id -> line, for the whole batch
         self.placed: dict[tuple[str, str], dict[int, UUID]] = {}
         self.pending: list[Timeline.Event] = []
         self.pending_keys: list[Key] = []
@@ -118,11 +120,14 @@ class Batch:
                     self._take(line, *identities[id(line)])
                 else:
                     self.refusals.extend(line)
+            # Appended even after a refusal (the transaction will be rolled back): later lines
+            # are then checked against everything before them, so no refusal is spurious.
+            self._flush()
+            self._close_window()
             if self.progress:
                 self.progress(len(window))
         if self.refusals:
             raise BatchRefused(self.refusals)
-        self._flush()
         return self.receipt
 
     def _prefetch(self, facts: list[Fact], event_ids: list[str]) -> None:
@@ -161,9 +166,9 @@ class Batch:
             self.refusals.append(FieldError(fact.origin, violation.field, str(violation)))
 
     def _apply(self, fact: Fact, event_id: str, digest: str) -> None:
-        earlier = self.batch_ids.get(event_id)
+        earlier = self.lines_of.get(event_id)
         if earlier is not None:
-            raise RuleViolation(None, f"{event_id!r} is also the id of line {earlier[0]}", field="id")
+            raise RuleViolation(None, f"{event_id!r} is also the id of line {earlier}", field="id")
         known = self.known_keys.get("id:" + event_id)
         if known is not None:
             if known.digest != digest:
@@ -227,20 +232,19 @@ class Batch:
             event = cast(Timeline.Event, collected)
             self.pending.append(event)
             self.pending_keys.append(Key("id:" + event.event_id, timeline.id, digest))
-            self.batch_ids[event.event_id] = (fact.origin.line, timeline.id)
+            self.lines_of[event.event_id] = fact.origin.line
+            self.window_events[event.event_id] = timeline.id
             if isinstance(event, Enrolment.PaymentRecorded):
                 key = Key(_payment_key(event.programme, event.payment), timeline.id,
                           event.event_id)
                 self.pending_keys.append(key)
-                self.batch_payments[key.key] = key
+                self.window_payments[key.key] = key
             elif isinstance(event, Enrolment.BeneficiaryEnrolled | Enrolment.BeneficiaryTransferred):
                 place = (event.programme, event.district)
                 placed = self.placed.setdefault(place, {})
                 if timeline.id.int not in placed:
                     placed[timeline.id.int] = timeline.id
                     self.pending_placements.append(Placement(*place, timeline.id))
-        if len(self.pending) >= FLUSH and not self.refusals:
-            self._flush()
 
     def _flush(self) -> None:
         if not self.pending:
@@ -261,6 +265,12 @@ class Batch:
         self.pending = []
         self.pending_keys = []
         self.pending_placements = []
+
+    def _close_window(self) -> None:
+        """Everything of the window is appended: forget what the session can find again."""
+        self.known_keys.clear()
+        self.window_events.clear()
+        self.window_payments.clear()
         self.timelines.shrink()
 
     # -- finding the timelines a fact is about ------------------------------------------------
@@ -292,16 +302,15 @@ class Batch:
         return self.timelines.enrolments(list(ids.values()))
 
     def target(self, event_id: str) -> Timeline[Any]:
-        in_batch = self.batch_ids.get(event_id)
         key = self.known_keys.get("id:" + event_id)
-        originator = in_batch[1] if in_batch else key.originator_id if key else None
+        originator = self.window_events.get(event_id) or (key.originator_id if key else None)
         timeline = self.timelines.get(originator) if originator else None
         if timeline is None:
             raise RuleViolation(8, f"no event {event_id!r} is recorded", field="retracts")
         return timeline
 
     def payment_owner(self, programme: str, payment: str) -> Enrolment:
-        key = self.batch_payments.get(_payment_key(programme, payment)) or self.known_keys.get(
+        key = self.window_payments.get(_payment_key(programme, payment)) or self.known_keys.get(
             _payment_key(programme, payment)
         )
         owner = self.timelines.get(key.originator_id) if key else None
@@ -370,7 +379,7 @@ def _pay(batch: Batch, fact: Fact, meta: Meta) -> Timeline[Any]:
     f = fact.fields
     enrolment = batch.enrolment(fact, 6)
     key = _payment_key(enrolment.programme, f["payment"])
-    taken = batch.batch_payments.get(key) or batch.known_keys.get(key)
+    taken = batch.window_payments.get(key) or batch.known_keys.get(key)
     if taken is not None:
         raise RuleViolation(6, f"payment id {f['payment']!r} is already used in this programme",
                             field="payment", contradicts=taken.digest)
