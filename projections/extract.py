@@ -32,6 +32,7 @@ def catch_up(
     start = facts.position()
     top = source.max_position()
     if top <= start:
+        facts.resolve_retractions()
         return 0
     total = top - start
     done = 0
@@ -48,4 +49,5 @@ def catch_up(
             done += batch.num_rows
             if progress is not None:
                 progress(done, max(total, done))
+    facts.resolve_retractions()
     return done

@@ -14,7 +14,7 @@ import pyarrow as pa
 from ledger.geography import load_geography
 from projections.sqlfiles import sql
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 LOCK_WAIT_S = 120.0  # another process updating the same projections holds the file this long at most
 MEMORY_LIMIT = "1536MB"  # DuckDB spills to disk beyond this: the whole process stays under 2 GB
 
@@ -106,12 +106,42 @@ class FactStore:
         connection = self.connection
         connection.execute("BEGIN TRANSACTION")
         connection.execute("DELETE FROM facts")
+        connection.execute("DELETE FROM retracted")
         connection.execute(
-            "UPDATE progress SET position = 0, last_event_id = NULL, store = $store",
+            "UPDATE progress SET position = 0, last_event_id = NULL, store = $store, "
+            "retractions_resolved = 0",
             {"store": store},
         )
         connection.execute("COMMIT")
         connection.execute("CHECKPOINT")
+
+    def resolve_retractions(self) -> None:
+        """Record which events the retractions extracted since the last call retract.
+
+        Done once per update rather than per batch: it scans the facts for the events named.
+        Until it is done the position says so, so an interrupted update is resolved next time.
+        """
+        connection = self.connection
+        after = int(_scalar(connection, "SELECT retractions_resolved FROM progress") or 0)
+        position = self.position()
+        if position <= after:
+            return
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            pending = _scalar(
+                connection,
+                "SELECT count(*) FROM facts WHERE event = 'EventRetracted' AND position > $after",
+                {"after": after},
+            )
+            if pending:
+                connection.execute(sql("resolve"), {"after": after})
+            connection.execute(
+                "UPDATE progress SET retractions_resolved = $position", {"position": position}
+            )
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
 
     def _ensure_schema(self) -> None:
         connection = self.connection
@@ -121,11 +151,12 @@ class FactStore:
                 return
             # An older layout: the facts are rebuilt from the store, so drop and start again.
             connection.execute("DROP TABLE IF EXISTS facts")
+            connection.execute("DROP TABLE IF EXISTS retracted")
             connection.execute("DROP TABLE IF EXISTS progress")
             connection.execute("DROP TYPE IF EXISTS event_name")
         connection.execute(sql("schema"))
         connection.execute(
-            "INSERT INTO progress VALUES ($version, 0, NULL, '')", {"version": SCHEMA_VERSION}
+            "INSERT INTO progress VALUES ($version, 0, NULL, '', 0)", {"version": SCHEMA_VERSION}
         )
 
 

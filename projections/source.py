@@ -19,12 +19,18 @@ from psycopg.rows import tuple_row
 from ledger.storage.session import LedgerStore
 
 RAW_EVENTS = pa.schema(
-    [("position", pa.int64()), ("topic", pa.string()), ("state", pa.string())]
+    [
+        ("position", pa.int64()),
+        ("originator", pa.string()),
+        ("topic", pa.string()),
+        ("state", pa.string()),
+    ]
 )
 
 
 class EventSource(Protocol):
-    """Stored events by position; `read` returns a table shaped like RAW_EVENTS."""
+    """Stored events by position; `read` returns a table shaped like RAW_EVENTS (the originator
+    as a UUID in text, with or without dashes)."""
 
     def max_position(self) -> int: ...
 
@@ -33,11 +39,14 @@ class EventSource(Protocol):
     def close(self) -> None: ...
 
 
-def raw_table(positions: list[int], topics: list[str], states: list[bytes]) -> pa.Table:
+def raw_table(
+    positions: list[int], originators: list[str], topics: list[str], states: list[bytes]
+) -> pa.Table:
     """A RAW_EVENTS table from columns (states are UTF-8 JSON)."""
     return pa.Table.from_arrays(
         [
             pa.array(positions, pa.int64()),
+            pa.array(originators, pa.string()),
             pa.array(topics, pa.string()),
             pa.array(states, pa.binary()).cast(pa.string()),
         ],
@@ -56,7 +65,9 @@ class StoreRows:
 
     def read(self, after: int, limit: int) -> pa.Table:
         rows = self.store.read_rows(after, limit)
-        return raw_table([r[0] for r in rows], [r[3] for r in rows], [r[4] for r in rows])
+        return raw_table(
+            [r[0] for r in rows], [r[1] for r in rows], [r[3] for r in rows], [r[4] for r in rows]
+        )
 
     def close(self) -> None:
         """The store stays open: its owner closes it."""
@@ -71,7 +82,8 @@ class SQLiteEvents:
         )
         name = _quoted(table)
         self._select = (
-            f"SELECT rowid, topic, state FROM {name} WHERE rowid > ? ORDER BY rowid LIMIT ?"
+            f"SELECT rowid, originator_id, topic, state FROM {name} "
+            "WHERE rowid > ? ORDER BY rowid LIMIT ?"
         )
         self._max = f"SELECT COALESCE(MAX(rowid), 0) FROM {name}"
 
@@ -80,7 +92,9 @@ class SQLiteEvents:
 
     def read(self, after: int, limit: int) -> pa.Table:
         rows = self.connection.execute(self._select, (after, limit)).fetchall()
-        return raw_table([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+        return raw_table(
+            [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]
+        )
 
     def close(self) -> None:
         self.connection.close()
@@ -104,7 +118,8 @@ class PostgresEvents:
 
     def read(self, after: int, limit: int) -> pa.Table:
         statement = pg_sql.SQL(
-            "COPY (SELECT notification_id, topic, convert_from(state, 'UTF8') FROM {} "
+            "COPY (SELECT notification_id, originator_id::text, topic, "
+            "convert_from(state, 'UTF8') FROM {} "
             "WHERE notification_id > {} ORDER BY notification_id LIMIT {}) "
             "TO STDOUT (FORMAT csv)"
         ).format(self.table, pg_sql.Literal(after), pg_sql.Literal(limit))

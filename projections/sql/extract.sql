@@ -1,9 +1,11 @@
--- One row per stored event of the Arrow batch `raw_events` (position, topic, state as JSON text):
+-- One row per stored event of the Arrow batch `raw_events` (position, originator, topic, state as
+-- JSON text):
 -- the event name is the topic after its last ".", the rest comes from the state's fields.
 -- Rows keep the batch's (position) order: DuckDB preserves insertion order.
 INSERT INTO facts
 SELECT
     CAST(position AS BIGINT) AS position,
+    CAST(originator AS UUID) AS originator,
     CAST(split_part(topic, '.', -1) AS event_name) AS event,
     CAST(v[1] AS TIMESTAMPTZ) AS recorded_at,
     CAST(v[2] AS DATE) AS effective_date,
@@ -21,6 +23,7 @@ SELECT
 FROM (
     SELECT
         position,
+        originator,
         topic,
         json_extract_string(state, [
             '$.timestamp._data_',

@@ -8,13 +8,15 @@ CREATE OR REPLACE TEMP MACRO known_facts(known_at, only_programme) AS TABLE
     SELECT f.*
     FROM facts AS f
     ANTI JOIN (
-        SELECT r.retracts
-        FROM facts AS r
-        WHERE r.event = 'EventRetracted' AND r.recorded_at <= known_at
-    ) AS retracted ON f.event_id = retracted.retracts
+        SELECT position FROM retracted WHERE retracted_at <= known_at
+    ) AS gone ON gone.position = f.position
     WHERE f.recorded_at <= known_at
       AND f.event <> 'EventRetracted'
       AND (only_programme IS NULL OR f.programme = only_programme);
+
+-- Timeline order as one integer: by effective date, then position (positions stay below 2^40).
+CREATE OR REPLACE TEMP MACRO timeline_order(effective_date, position) AS
+    CAST(effective_date - DATE '1970-01-01' AS BIGINT) * 1099511627776 + position;
 
 -- Programmes registered on or before `as_of`.
 CREATE OR REPLACE TEMP MACRO registered_programmes(as_of, known_at, only_programme) AS TABLE
@@ -23,31 +25,30 @@ CREATE OR REPLACE TEMP MACRO registered_programmes(as_of, known_at, only_program
     WHERE event = 'ProgrammeRegistered' AND effective_date <= as_of
     GROUP BY programme;
 
--- One row per beneficiary with an enrolment, transfer or exit effective on or before `as_of`:
--- its last such event (by effective date, then position) says whether it is active and where;
--- sex and birth date come from its latest enrolment (NULL if it has none by `as_of`).
+-- One row per beneficiary (an enrolment aggregate) with an enrolment, transfer or exit effective
+-- on or before `as_of`: its last such event in timeline order says whether it is active and
+-- where; sex and birth date come from its latest enrolment (NULL if it has none by `as_of`).
 CREATE OR REPLACE TEMP MACRO beneficiary_status(as_of, known_at, only_programme) AS TABLE
     SELECT
-        programme,
-        beneficiary,
-        arg_max({'event': event, 'district': district}, (effective_date, position)) AS last,
-        arg_max({'sex': sex, 'birth_date': birth_date}, (effective_date, position))
-            FILTER (WHERE event = 'BeneficiaryEnrolled') AS enrolment
+        originator,
+        any_value(programme) AS programme,
+        arg_max_null(event, timeline_order(effective_date, position)) AS last_event,
+        arg_max_null(district, timeline_order(effective_date, position)) AS district,
+        arg_max_null(sex, timeline_order(effective_date, position))
+            FILTER (WHERE event = 'BeneficiaryEnrolled') AS sex,
+        arg_max_null(birth_date, timeline_order(effective_date, position))
+            FILTER (WHERE event = 'BeneficiaryEnrolled') AS birth_date,
+        count(*) FILTER (WHERE event = 'BeneficiaryEnrolled') > 0 AS ever_enrolled
     FROM known_facts(known_at, only_programme)
     WHERE event IN ('BeneficiaryEnrolled', 'BeneficiaryTransferred', 'BeneficiaryExited')
       AND effective_date <= as_of
-    GROUP BY programme, beneficiary;
+    GROUP BY originator;
 
 -- One row per active beneficiary as of `as_of`, in its current district.
 CREATE OR REPLACE TEMP MACRO active_beneficiaries(as_of, known_at, only_programme) AS TABLE
-    SELECT
-        programme,
-        beneficiary,
-        last.district AS district,
-        enrolment.sex AS sex,
-        enrolment.birth_date AS birth_date
+    SELECT programme, district, sex, birth_date
     FROM beneficiary_status(as_of, known_at, only_programme)
-    WHERE last.event <> 'BeneficiaryExited';
+    WHERE last_event <> 'BeneficiaryExited';
 
 -- One row per programme × district ever expanded or withdrawn on or before `as_of`: covered if
 -- its last expansion/withdrawal is an expansion; covered since the first expansion after the

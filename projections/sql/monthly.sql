@@ -2,7 +2,7 @@
 -- month-end on or before $as_of, as known at $known_at: beneficiaries active and districts covered
 -- and reached on that day, and the enrolments (entries) and exits effective during that month.
 WITH known AS (
-    SELECT programme, beneficiary, district, event, effective_date, position
+    SELECT originator, programme, district, event, effective_date, position
     FROM known_facts($known_at, $programme)
     WHERE effective_date <= $as_of
       AND event IN (
@@ -38,7 +38,7 @@ stretches AS (
         event,
         effective_date AS starts,
         lead(effective_date) OVER (
-            PARTITION BY programme, beneficiary ORDER BY effective_date, position
+            PARTITION BY originator ORDER BY effective_date, position
         ) AS ends
     FROM known
     WHERE event IN ('BeneficiaryEnrolled', 'BeneficiaryTransferred', 'BeneficiaryExited')

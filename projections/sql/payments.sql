@@ -10,7 +10,7 @@ WITH known AS (
       )
 ),
 paid AS (
-    SELECT programme, beneficiary, payment, effective_date, amount, period, currency
+    SELECT originator, programme, beneficiary, payment, effective_date, amount, period, currency
     FROM known
     WHERE event = 'PaymentRecorded'
 ),
@@ -27,16 +27,15 @@ counted AS (
 ),
 -- Where each beneficiary is after each day its district changed (the day's last move wins).
 placed AS (
-    SELECT programme, beneficiary, effective_date, arg_max(district, position) AS district
+    SELECT originator, effective_date, arg_max(district, position) AS district
     FROM known
     WHERE event IN ('BeneficiaryEnrolled', 'BeneficiaryTransferred')
-    GROUP BY programme, beneficiary, effective_date
+    GROUP BY originator, effective_date
 ),
 located AS (
     SELECT counted.*, placed.district
     FROM counted
-    ASOF LEFT JOIN placed ON placed.programme = counted.programme
-        AND placed.beneficiary = counted.beneficiary
+    ASOF LEFT JOIN placed ON placed.originator = counted.originator
         AND counted.effective_date >= placed.effective_date
 )
 SELECT

@@ -1,11 +1,15 @@
 -- One row per programme registered on or before $as_of (as known at $known_at): beneficiaries
 -- active on $as_of and ever enrolled by then, and the districts and provinces it covers.
-WITH status AS (
+WITH beneficiaries AS MATERIALIZED (
+    SELECT programme, district, last_event <> 'BeneficiaryExited' AS active, ever_enrolled
+    FROM beneficiary_status($as_of, $known_at, $programme)
+),
+status AS (
     SELECT
         programme,
-        count(*) FILTER (WHERE last.event <> 'BeneficiaryExited') AS active_beneficiaries,
-        count(*) FILTER (WHERE enrolment IS NOT NULL) AS beneficiaries_ever
-    FROM beneficiary_status($as_of, $known_at, $programme)
+        count(*) FILTER (WHERE active) AS active_beneficiaries,
+        count(*) FILTER (WHERE ever_enrolled) AS beneficiaries_ever
+    FROM beneficiaries
     GROUP BY programme
 ),
 covered AS (
@@ -16,7 +20,8 @@ covered AS (
 ),
 occupied AS (
     SELECT DISTINCT programme, district
-    FROM active_beneficiaries($as_of, $known_at, $programme)
+    FROM beneficiaries
+    WHERE active
 ),
 districts AS (
     SELECT

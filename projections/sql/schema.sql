@@ -17,6 +17,7 @@ CREATE TYPE IF NOT EXISTS event_name AS ENUM (
 -- and the fields the projections use (NULL where the event has no such field).
 CREATE TABLE IF NOT EXISTS facts (
     position BIGINT NOT NULL,          -- notification id in the event store
+    originator UUID NOT NULL,          -- the aggregate: one programme, or one enrolment
     event event_name NOT NULL,         -- SPEC §2 event name
     recorded_at TIMESTAMPTZ NOT NULL,  -- r: transaction time
     effective_date DATE NOT NULL,      -- d: valid time
@@ -33,11 +34,20 @@ CREATE TABLE IF NOT EXISTS facts (
     retracts VARCHAR
 );
 
+-- One row per retracted event: its position and when the retraction was recorded (what
+-- `EventRetracted.retracts` names, resolved once to a position so queries join on integers).
+CREATE TABLE IF NOT EXISTS retracted (
+    position BIGINT NOT NULL,
+    retracted_at TIMESTAMPTZ NOT NULL
+);
+
 -- One row: the last store position whose event is in `facts`, updated in the same transaction
--- as the rows, so an interrupted or repeated update never loses or doubles an event.
+-- as the rows, so an interrupted or repeated update never loses or doubles an event; and the
+-- position up to which retractions are resolved into `retracted`.
 CREATE TABLE IF NOT EXISTS progress (
     schema_version INTEGER NOT NULL,
     position BIGINT NOT NULL,
     last_event_id VARCHAR,             -- the event at `position`, to recognise the same store
-    store VARCHAR NOT NULL
+    store VARCHAR NOT NULL,
+    retractions_resolved BIGINT NOT NULL
 );

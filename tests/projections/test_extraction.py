@@ -35,7 +35,8 @@ class Breaking:
         if self.reads == self.fail_at:
             states = batch.column("state").to_pylist()
             states[-1] = states[-1].replace('"effective_date"', '"effective_day"')
-            batch = batch.set_column(2, "state", pa.array(states, pa.string()))
+            index = batch.schema.get_field_index("state")
+            batch = batch.set_column(index, "state", pa.array(states, pa.string()))
         return batch
 
     def close(self) -> None:
