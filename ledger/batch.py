@@ -175,6 +175,7 @@ class Batch:
                 raise RuleViolation(
                     None, f"{event_id!r} is already recorded for a different event", field="id"
                 )
+            self._check_repeated_payment(fact)
             self.receipt.already_recorded += 1
             return
         meta = Meta(
@@ -186,6 +187,20 @@ class Batch:
         )
         timeline = _HANDLERS[fact.event](self, fact, meta)
         self._stage(fact, timeline, digest)
+
+    def _check_repeated_payment(self, fact: Fact) -> None:
+        """A payment's currency is left out of its digest (it can only be the programme's); a
+        repeated line naming another currency is still wrong, not already recorded."""
+        currency = fact.fields.get("currency")
+        if fact.event != "PaymentRecorded" or currency is None:
+            return
+        programme = self.programme(fact.fields["programme"])
+        if currency != programme.currency:
+            raise RuleViolation(
+                6,
+                f"currency {currency} is not the programme's ({programme.currency})",
+                field="currency",
+            )
 
     def _recorded_time(self, fact: Fact) -> dt.datetime:
         if not self.historical:

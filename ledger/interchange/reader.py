@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from ledger.interchange.schema import FieldError, parse
 
 MAX_LINE_BYTES = 1 << 20  # a v1 line is a few hundred bytes; anything near this is not an event
 _BOM = b"\xef\xbb\xbf"
+_KEY_END = re.compile(rb'"\s*:')
 
 
 class FileUnreadable(LedgerError):
@@ -80,9 +82,9 @@ def decode_line(raw: bytes, origin: Origin) -> Fact | list[FieldError]:
     except orjson.JSONDecodeError:
         pass  # the strict decoder below says precisely what is wrong
     else:
-        # orjson keeps the last of duplicate keys; a line with fewer keys than `":` separators
+        # orjson keeps the last of duplicate keys; a line with fewer keys than `"…:` key ends
         # may have one, so only then is it decoded again, strictly.
-        if not isinstance(obj, dict) or len(obj) >= raw.count(b'":'):
+        if not isinstance(obj, dict) or len(obj) >= len(_KEY_END.findall(raw)):
             return parse(obj, origin)
     try:
         text = raw.decode("utf-8")

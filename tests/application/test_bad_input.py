@@ -128,6 +128,18 @@ def test_a_duplicate_key_is_refused(pilot_ledger: Ledger, tmp_path: Path) -> Non
                "is given more than once")
 
 
+def test_a_duplicate_key_is_refused_however_the_json_is_spaced(
+    pilot_ledger: Ledger, tmp_path: Path
+) -> None:
+    path = jsonl(tmp_path / "june.jsonl",
+                 b'{"event" : "BeneficiaryEnrolled", "effective_date" : "2021-07-01", '
+                 b'"programme" : "mcw", "beneficiary" : "B-2", "district" : "1306", '
+                 b'"district"\t:\t"1703", "sex" : "F"}')
+
+    refused_as(only(import_refused(pilot_ledger, path)), path, 1, "district",
+               "is given more than once")
+
+
 # -- the fields of a line ----------------------------------------------------------------------
 
 

@@ -389,6 +389,20 @@ def test_rule_6_refuses_a_payment_in_another_currency(ledger: Ledger) -> None:
     assert "USD" in refusal.reason and "LAK" in refusal.reason
 
 
+def test_rule_6_refuses_a_repeated_payment_in_another_currency(ledger: Ledger) -> None:
+    # The currency is left out of a payment's derived id (it can only be the programme's), so the
+    # same payment sent again naming another currency must be refused, not taken as recorded.
+    record(ledger, *pilot(), enrolled("B-1"))
+    record(ledger, paid("B-1", "P-1"))
+    before = ledger.store.max_position()
+
+    refusal = only(refused(ledger, paid("B-1", "P-1", currency="USD")))
+
+    assert_refusal(refusal, field="currency", rule=6)
+    assert ledger.store.max_position() == before
+    assert record(ledger, paid("B-1", "P-1", currency="LAK")).already_recorded == 1
+
+
 def test_rule_6_refuses_a_payment_to_a_beneficiary_not_active_that_day(ledger: Ledger) -> None:
     record(ledger, *pilot(), enrolled("B-1", SANAMXAY, on="2021-07-01"),
            exited("B-1", on="2021-10-01"))
