@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 import psycopg
+from eventsourcing.persistence import PersistenceError
 
 from ledger.application import Ledger
 from ledger.errors import StoreNotFound
@@ -62,8 +64,12 @@ def open_ledger(url: str, *, create: bool = False) -> Ledger:
     """Open the ledger at `url`; with `create`, make its tables if they are not there yet."""
     if not create and not _exists(url):
         raise StoreNotFound(f"no ledger at {_shown(url)}; create one with `ledger init`")
-    ledger = Ledger(env=store_env(url, create=create))
-    ledger.store.url = url
+    try:
+        ledger = Ledger(env=store_env(url, create=create))
+        ledger.store.url = url
+        ledger.store.max_position()  # fail here, clearly, if the store is not a ledger
+    except (sqlite3.DatabaseError, PersistenceError) as failure:
+        raise StoreNotFound(f"{_shown(url)} is not a ledger that can be opened: {failure}") from None
     return ledger
 
 

@@ -14,7 +14,7 @@ import orjson
 
 from ledger.domain.errors import LedgerError
 from ledger.facts import Fact, Origin
-from ledger.interchange.schema import FieldError, parse
+from ledger.interchange.schema import FieldError, parse, shown_name
 
 MAX_LINE_BYTES = 1 << 20  # a v1 line is a few hundred bytes; anything near this is not an event
 _BOM = b"\xef\xbb\xbf"
@@ -77,10 +77,11 @@ def _next_line(stream: IO[bytes]) -> bytes | FieldError | None:
 
 def decode_line(raw: bytes, origin: Origin) -> Fact | list[FieldError]:
     """Decode one line's bytes as a JSON object and check it."""
+    fast_error: str | None = None
     try:
         obj = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        pass  # the strict decoder below says precisely what is wrong
+    except orjson.JSONDecodeError as bad:
+        fast_error = str(bad)  # the strict decoder below may say more precisely what is wrong
     else:
         # orjson keeps the last of duplicate keys; a line with fewer keys than `"…:` key ends
         # may have one, so only then is it decoded again, strictly.
@@ -93,11 +94,16 @@ def decode_line(raw: bytes, origin: Origin) -> Fact | list[FieldError]:
     try:
         obj = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except _DuplicateKey as duplicate:
-        return [FieldError(origin, str(duplicate)[:64], "is given more than once")]
+        return [FieldError(origin, shown_name(str(duplicate)), "is given more than once")]
     except RecursionError:
         return [FieldError(origin, "line", "is JSON nested too deeply")]
     except json.JSONDecodeError as bad:
         return [FieldError(origin, "line", f"is not valid JSON: {bad.msg} at column {bad.colno}")]
+    except ValueError as bad:  # e.g. an integer of thousands of digits
+        return [FieldError(origin, "line", f"is not valid JSON: {bad}"[:200])]
+    if fast_error is not None:
+        # Python's decoder is lenient where JSON is strict (lone surrogates, NaN, huge numbers).
+        return [FieldError(origin, "line", f"is not valid JSON: {fast_error}")]
     return parse(obj, origin)
 
 

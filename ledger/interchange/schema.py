@@ -265,7 +265,7 @@ def parse(obj: Any, origin: Origin) -> Fact | list[FieldError]:
         errors.append(FieldError(origin, "effective_date", "is missing"))
     for key in obj:
         if key not in spec.names:
-            errors.append(FieldError(origin, str(key)[:64], f"is not a field of {name}"))
+            errors.append(FieldError(origin, shown_name(key), f"is not a field of {name}"))
     fields: dict[str, Any] = {}
     for key, check in spec.required.items():
         if key not in obj or obj[key] is None:
@@ -293,6 +293,11 @@ def parse(obj: Any, origin: Origin) -> Fact | list[FieldError]:
         note=envelope["note"],
         origin=origin,
     )
+
+
+def shown_name(name: str) -> str:
+    """A field name from the input as it may be shown: short, control characters escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name[:64])
 
 
 def _json_type(value: Any) -> str:

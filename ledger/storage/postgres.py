@@ -120,12 +120,19 @@ class PostgresSession(Session):
                 for key in keys:
                     copy.write_row((key.key, key.originator_id, key.digest))
             if placements:
-                self.cursor.executemany(
+                # One statement, not executemany: the server's idle-in-transaction timeout only
+                # watches a session between statements it has seen complete.
+                self.cursor.execute(
                     sql.SQL(
-                        "INSERT INTO {} (programme, district, originator_id) VALUES (%s, %s, %s) "
+                        "INSERT INTO {} (programme, district, originator_id) "
+                        "SELECT * FROM unnest(%s::text[], %s::text[], %s::uuid[]) "
                         "ON CONFLICT DO NOTHING"
                     ).format(self.names.placements),
-                    [(p.programme, p.district, p.originator_id) for p in placements],
+                    (
+                        [p.programme for p in placements],
+                        [p.district for p in placements],
+                        [p.originator_id for p in placements],
+                    ),
                 )
         except psycopg.errors.UniqueViolation as conflict:
             raise IntegrityError(conflict) from conflict

@@ -265,3 +265,33 @@ def test_a_file_without_a_final_newline_is_accepted(pilot_ledger: Ledger, tmp_pa
     path.write_bytes(json.dumps(GOOD).encode() + b"\n" + json.dumps(enrolled("B-3", NONG)).encode())
 
     assert pilot_ledger.import_file(path, operator=OPERATOR).count == 2
+
+
+# -- what Python's JSON decoder would let through ----------------------------------------------
+
+
+def test_a_lone_surrogate_is_refused_as_invalid_json(pilot_ledger: Ledger, tmp_path: Path) -> None:
+    path = jsonl(tmp_path / "june.jsonl",
+                 b'{"event": "BeneficiaryEnrolled", "effective_date": "2021-07-01", '
+                 b'"programme": "mcw", "beneficiary": "B-2", "district": "1306", "sex": "F", '
+                 b'"note": "\\ud800"}')
+
+    refused_as(only(import_refused(pilot_ledger, path)), path, 1, "line", "is not valid JSON")
+
+
+def test_an_integer_of_thousands_of_digits_is_refused(pilot_ledger: Ledger, tmp_path: Path) -> None:
+    path = jsonl(tmp_path / "june.jsonl",
+                 b'{"event": "PaymentRecorded", "amount": 1' + b"0" * 5000 + b"}")
+
+    refused_as(only(import_refused(pilot_ledger, path)), path, 1, "line", "is not valid JSON")
+
+
+def test_an_unknown_field_name_is_shown_with_control_characters_escaped(
+    pilot_ledger: Ledger, tmp_path: Path
+) -> None:
+    path = jsonl(tmp_path / "june.jsonl", {**GOOD, "red\n2:x\x1b[31m": 1})
+
+    refusal = only(import_refused(pilot_ledger, path))
+
+    assert refusal.field == "red\\n2:x\\x1b[31m"
+    assert "\n" not in str(refusal) and "\x1b" not in str(refusal)

@@ -87,6 +87,17 @@ def test_recording_before_init_is_an_error(tmp_path: Path) -> None:
     assert not Path(url).exists()
 
 
+def test_a_store_that_is_not_a_ledger_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    not_a_ledger = tmp_path / "ledger.db"
+    not_a_ledger.write_text("x\n42\n")
+
+    result = run(str(not_a_ledger), "verify")
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {not_a_ledger} is not a ledger that can be opened")
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 # -- one command per fact ----------------------------------------------------------------------
 
 
