@@ -87,7 +87,7 @@ class Batch:
         self.window_events: dict[str, UUID] = {}  # event id -> timeline, recorded in this window
         self.window_payments: dict[str, Key] = {}
         self.lines_of: dict[str, int] = {}  # event id -> line, for the whole batch
-        self.placed: dict[tuple[str, str], dict[int, UUID]] = {}
+        self.placed: dict[tuple[str, str], set[int]] = {}  # enrolments placed, by UUID int
         self.pending: list[Timeline.Event] = []
         self.pending_keys: list[Key] = []
         self.pending_placements: list[Placement] = []
@@ -256,9 +256,9 @@ class Batch:
                 self.window_payments[key.key] = key
             elif isinstance(event, Enrolment.BeneficiaryEnrolled | Enrolment.BeneficiaryTransferred):
                 place = (event.programme, event.district)
-                placed = self.placed.setdefault(place, {})
+                placed = self.placed.setdefault(place, set())
                 if timeline.id.int not in placed:
-                    placed[timeline.id.int] = timeline.id
+                    placed.add(timeline.id.int)
                     self.pending_placements.append(Placement(*place, timeline.id))
 
     def _flush(self) -> None:
@@ -310,11 +310,11 @@ class Batch:
 
     def occupants(self, programme: str, districts: set[str] | None) -> list[Enrolment]:
         """Every enrolment ever placed in one of `districts` (all the programme's, if None)."""
-        ids = {i.int: i for i in self.session.placements(programme, districts)}
+        ids = {i.int for i in self.session.placements(programme, districts)}
         for (code, district), placed in self.placed.items():
             if code == programme and (districts is None or district in districts):
-                ids.update(placed)
-        return self.timelines.enrolments(list(ids.values()))
+                ids |= placed
+        return self.timelines.enrolments([UUID(int=i) for i in ids])
 
     def target(self, event_id: str) -> Timeline[Any]:
         key = self.known_keys.get("id:" + event_id)

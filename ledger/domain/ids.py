@@ -13,6 +13,6 @@ def programme_id(programme: str) -> UUID:
     return uuid5(_NAMESPACE, f"programme:{programme}")
 
 
-@lru_cache(maxsize=1 << 20)
+@lru_cache(maxsize=1 << 16)  # a window's worth: ids are looked up again within a window
 def enrolment_id(programme: str, beneficiary: str) -> UUID:
     return uuid5(_NAMESPACE, f"enrolment:{programme}:{beneficiary}")
