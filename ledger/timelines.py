@@ -24,7 +24,7 @@ from ledger.domain.programme import Programme
 from ledger.domain.timeline import Timeline
 from ledger.storage.session import Session
 
-MAX_TIMELINES = 50_000
+MAX_TIMELINES = 120_000  # holds a payment round of a national programme between rounds
 
 
 class Timelines:

@@ -22,7 +22,7 @@ from ledger.storage.session import (
 
 _CHUNK = 500  # host parameters per IN (...) list, well under SQLite's limit
 BUSY_TIMEOUT_S = 300.0
-CACHE_KIB = 256 * 1024
+CACHE_KIB = 128 * 1024
 
 
 class SQLiteSession(Session):
