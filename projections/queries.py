@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +112,7 @@ def query(
             _parquet_views(connection, ParquetLayout(out))
         elif projections is not None and when is not None:
             _snapshot_views(connection, projections, when, _named_in(statement, TABLES))
+        _seal(connection, out)
         _check_read_only(connection, statement)
         try:
             result = connection.execute(statement)
@@ -151,6 +153,18 @@ def _named_in(statement: str, names: Mapping[str, object]) -> list[str]:
     return [n for n in names if n in lowered]
 
 
+def _seal(connection: duckdb.DuckDBPyConnection, out: Path | None) -> None:
+    """No file outside the replay folder can be read or written by the analyst's SQL.
+
+    The statement-type check below keeps out writes; this keeps out what a SELECT can still do
+    through table functions and EXPLAIN ANALYZE (which runs the statement it explains).
+    """
+    if out is not None:
+        connection.execute("SET allowed_directories = $1", [[str(out.resolve())]])
+    connection.execute("SET enable_external_access = false")
+    connection.execute("SET lock_configuration = true")
+
+
 def _check_read_only(connection: duckdb.DuckDBPyConnection, statement: str) -> None:
     try:
         statements = connection.extract_statements(statement)
@@ -161,6 +175,11 @@ def _check_read_only(connection: duckdb.DuckDBPyConnection, statement: str) -> N
     kind = statements[0].type
     if kind not in (duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN):
         raise QueryError(f"only SELECT queries are allowed here (not {kind.name})")
+    if kind == duckdb.StatementType.EXPLAIN and _EXPLAIN_ANALYZE.match(statement):
+        raise QueryError("EXPLAIN ANALYZE runs the statement it explains; use EXPLAIN")
+
+
+_EXPLAIN_ANALYZE = re.compile(r"\s*explain\s+analy[sz]e\b", re.IGNORECASE)
 
 
 def _sort_key(by: Sequence[str], key: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -193,3 +193,29 @@ def test_query_over_a_replay_folder_is_read_only_too(
         assert status == 1 and words in stderr, (statement, stderr)
 
     assert _tree(tmp_path) == files_before
+
+
+def test_query_cannot_reach_files_through_a_select_or_explain_analyze(
+    store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    status, _, stderr = _ledger("--store", store, "replay", "--as-of", "2025-12-31", "--out", "out")
+    assert status == 0, stderr
+    store_before = snapshot(store)
+    files_before = _tree(tmp_path)
+    escapes = [
+        (f"EXPLAIN ANALYZE COPY (SELECT 42 AS x) TO '{store}' (FORMAT csv)", "EXPLAIN ANALYZE"),
+        ("SELECT * FROM read_csv('/etc/passwd')", "Permission"),
+        (f"SELECT * FROM read_text('{store}')", "Permission"),
+    ]
+
+    for where in (["--as-of", "2025-12-31"], ["--out", "out"]):
+        for statement, words in escapes:
+            status, _, stderr = _ledger("--store", store, "query", *where, statement)
+            assert status == 1 and words in stderr, (where, statement, stderr)
+
+    status, stdout, _ = _ledger("--store", store, "query", "--out", "out", "--format", "csv",
+                                "SELECT count(*) AS n FROM programme_summary")
+    assert status == 0 and stdout.splitlines()[0] == "n"
+    assert snapshot(store) == store_before
+    assert _tree(tmp_path) == files_before
