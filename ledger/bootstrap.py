@@ -6,7 +6,6 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
-import psycopg
 from eventsourcing.persistence import PersistenceError
 
 from ledger.application import Ledger
@@ -76,6 +75,8 @@ def open_ledger(url: str, *, create: bool = False) -> Ledger:
 def _exists(url: str) -> bool:
     if not is_postgres(url):
         return sqlite_path(url).is_file()
+    import psycopg  # only PostgreSQL stores need it, and it is slow to import
+
     env = store_env(url)
     conninfo = psycopg.conninfo.make_conninfo(
         dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
