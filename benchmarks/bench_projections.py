@@ -99,8 +99,9 @@ class SyntheticLedger:
     def tail(self, count: int, day: dt.date) -> Iterator[Row]:
         """`count` more events recorded on `day`: new MCW enrolments, each with a payment."""
         self.clock = dt.datetime.combine(day, dt.time(8), LAO)
+        first = self.position
         for n in range(count // 2):
-            beneficiary = f"tail-{day.isoformat()}-{n}"
+            beneficiary = f"tail-{first}-{n}"
             district = self.covered["mcw"][n % len(self.covered["mcw"])]
             yield self._enrol("mcw", beneficiary, district, day)
             yield self._pay("mcw", beneficiary, day, day.strftime("%Y-%m"))

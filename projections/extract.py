@@ -32,7 +32,7 @@ def catch_up(
     start = facts.position()
     top = source.max_position()
     if top <= start:
-        facts.resolve_retractions()
+        facts.settle()
         return 0
     total = top - start
     done = 0
@@ -49,5 +49,5 @@ def catch_up(
             done += batch.num_rows
             if progress is not None:
                 progress(done, max(total, done))
-    facts.resolve_retractions()
+    facts.settle()
     return done

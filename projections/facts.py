@@ -14,7 +14,7 @@ import pyarrow as pa
 from ledger.geography import load_geography
 from projections.sqlfiles import sql
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 LOCK_WAIT_S = 120.0  # another process updating the same projections holds the file this long at most
 MEMORY_LIMIT = "1536MB"  # DuckDB spills to disk beyond this: the whole process stays under 2 GB
 
@@ -68,8 +68,8 @@ class FactStore:
         return str(value) if value is not None else None
 
     def latest_recorded_at(self) -> dt.datetime | None:
-        """When the last extracted event was recorded (the default `known_at`)."""
-        value = _scalar(self.connection, "SELECT max(recorded_at) FROM facts")
+        """When the last extracted event was recorded (the default `known_at`), as settled."""
+        value = _scalar(self.connection, "SELECT latest_recorded_at FROM progress")
         return value if isinstance(value, dt.datetime) else None
 
     def count(self) -> int:
@@ -107,36 +107,50 @@ class FactStore:
         connection.execute("BEGIN TRANSACTION")
         connection.execute("DELETE FROM facts")
         connection.execute("DELETE FROM retracted")
+        connection.execute("DELETE FROM current_timeline")
         connection.execute(
             "UPDATE progress SET position = 0, last_event_id = NULL, store = $store, "
-            "retractions_resolved = 0",
+            "settled = 0, latest_recorded_at = NULL",
             {"store": store},
         )
         connection.execute("COMMIT")
         connection.execute("CHECKPOINT")
 
-    def resolve_retractions(self) -> None:
-        """Record which events the retractions extracted since the last call retract.
+    def settle(self) -> None:
+        """Bring what is derived from the facts up to the position: which events the new
+        retractions retract, and the current timeline of the beneficiaries the new events touch.
 
-        Done once per update rather than per batch: it scans the facts for the events named.
-        Until it is done the position says so, so an interrupted update is resolved next time.
+        Done once per update rather than per batch (it looks across all facts), in one
+        transaction; an interrupted update leaves `settled` behind and is settled next time.
         """
         connection = self.connection
-        after = int(_scalar(connection, "SELECT retractions_resolved FROM progress") or 0)
+        after = int(_scalar(connection, "SELECT settled FROM progress") or 0)
         position = self.position()
         if position <= after:
             return
         connection.execute("BEGIN TRANSACTION")
         try:
-            pending = _scalar(
+            retractions = _scalar(
                 connection,
                 "SELECT count(*) FROM facts WHERE event = 'EventRetracted' AND position > $after",
                 {"after": after},
             )
-            if pending:
+            if retractions:
                 connection.execute(sql("resolve"), {"after": after})
+            connection.execute(sql("current_timeline"), {"after": after})
             connection.execute(
-                "UPDATE progress SET retractions_resolved = $position", {"position": position}
+                "DELETE FROM current_timeline WHERE originator IN "
+                "(SELECT originator FROM touched_beneficiaries($after))",
+                {"after": after},
+            )
+            connection.execute(
+                "INSERT INTO current_timeline BY NAME SELECT * FROM fresh_timeline"
+            )
+            connection.execute("DROP TABLE fresh_timeline")
+            connection.execute(
+                "UPDATE progress SET settled = $position, "
+                "latest_recorded_at = (SELECT max(recorded_at) FROM facts)",
+                {"position": position},
             )
             connection.execute("COMMIT")
         except BaseException:
@@ -152,11 +166,13 @@ class FactStore:
             # An older layout: the facts are rebuilt from the store, so drop and start again.
             connection.execute("DROP TABLE IF EXISTS facts")
             connection.execute("DROP TABLE IF EXISTS retracted")
+            connection.execute("DROP TABLE IF EXISTS current_timeline")
             connection.execute("DROP TABLE IF EXISTS progress")
             connection.execute("DROP TYPE IF EXISTS event_name")
         connection.execute(sql("schema"))
         connection.execute(
-            "INSERT INTO progress VALUES ($version, 0, NULL, '', 0)", {"version": SCHEMA_VERSION}
+            "INSERT INTO progress VALUES ($version, 0, NULL, '', 0, NULL)",
+            {"version": SCHEMA_VERSION},
         )
 
 

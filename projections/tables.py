@@ -23,8 +23,18 @@ class Table:
         self, connection: duckdb.DuckDBPyConnection, when: PointInTime, programme: str | None
     ) -> pa.Table:
         """The table's rows as of `when`, for one programme or (None) all, in a fixed order."""
-        relation = connection.sql(sql(self.name), params=when.parameters(programme))
-        return relation.to_arrow_table()
+        text = sql(self.name)
+        parameters = when.parameters(programme)
+        if "$current" in text:
+            parameters["current"] = _knows_everything(connection, when)
+        return connection.sql(text, params=parameters).to_arrow_table()
+
+
+def _knows_everything(connection: duckdb.DuckDBPyConnection, when: PointInTime) -> bool:
+    """Whether `when.known_at` is at or after the last recording (current_timeline applies)."""
+    rows = connection.execute("SELECT latest_recorded_at FROM progress").fetchall()
+    latest = rows[0][0] if rows else None
+    return latest is None or when.known_at >= latest
 
 
 BENEFICIARY_COUNTS = Table(

@@ -8,7 +8,7 @@ SELECT
     CAST(age_band(a.birth_date, $as_of) AS VARCHAR) AS age_band,
     CAST(count(*) AS BIGINT) AS beneficiaries,
     CAST($known_at AS TIMESTAMPTZ) AS known_at
-FROM active_beneficiaries($as_of, $known_at, $programme) AS a
+FROM active_beneficiaries($as_of, $known_at, $programme, $current) AS a
 LEFT JOIN geography AS g ON g.district = a.district
 GROUP BY a.programme, g.province, a.district, a.sex, age_band(a.birth_date, $as_of)
 ORDER BY programme, province, district, sex, age_band_order(age_band);

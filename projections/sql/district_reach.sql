@@ -7,7 +7,7 @@ WITH coverage AS (
 ),
 present AS (
     SELECT programme, district, count(*) AS beneficiaries
-    FROM active_beneficiaries($as_of, $known_at, $programme)
+    FROM active_beneficiaries($as_of, $known_at, $programme, $current)
     GROUP BY programme, district
 ),
 reach AS (

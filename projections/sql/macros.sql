@@ -28,7 +28,23 @@ CREATE OR REPLACE TEMP MACRO registered_programmes(as_of, known_at, only_program
 -- One row per beneficiary (an enrolment aggregate) with an enrolment, transfer or exit effective
 -- on or before `as_of`: its last such event in timeline order says whether it is active and
 -- where; sex and birth date come from its latest enrolment (NULL if it has none by `as_of`).
-CREATE OR REPLACE TEMP MACRO beneficiary_status(as_of, known_at, only_programme) AS TABLE
+-- When `current` (known_at is at or after the last recording) the stretch holding on `as_of` is
+-- read from current_timeline; otherwise each beneficiary's events are aggregated.
+CREATE OR REPLACE TEMP MACRO beneficiary_status(as_of, known_at, only_programme, current) AS TABLE
+    SELECT
+        originator,
+        programme,
+        event AS last_event,
+        district,
+        sex,
+        birth_date,
+        sex IS NOT NULL AS ever_enrolled
+    FROM current_timeline
+    WHERE current
+      AND starts <= as_of
+      AND (ends IS NULL OR ends > as_of)
+      AND (only_programme IS NULL OR programme = only_programme)
+    UNION ALL
     SELECT
         originator,
         any_value(programme) AS programme,
@@ -40,15 +56,25 @@ CREATE OR REPLACE TEMP MACRO beneficiary_status(as_of, known_at, only_programme)
             FILTER (WHERE event = 'BeneficiaryEnrolled') AS birth_date,
         count(*) FILTER (WHERE event = 'BeneficiaryEnrolled') > 0 AS ever_enrolled
     FROM known_facts(known_at, only_programme)
-    WHERE event IN ('BeneficiaryEnrolled', 'BeneficiaryTransferred', 'BeneficiaryExited')
+    WHERE NOT current
+      AND event IN ('BeneficiaryEnrolled', 'BeneficiaryTransferred', 'BeneficiaryExited')
       AND effective_date <= as_of
     GROUP BY originator;
 
 -- One row per active beneficiary as of `as_of`, in its current district.
-CREATE OR REPLACE TEMP MACRO active_beneficiaries(as_of, known_at, only_programme) AS TABLE
+CREATE OR REPLACE TEMP MACRO active_beneficiaries(as_of, known_at, only_programme, current) AS TABLE
     SELECT programme, district, sex, birth_date
-    FROM beneficiary_status(as_of, known_at, only_programme)
+    FROM beneficiary_status(as_of, known_at, only_programme, current)
     WHERE last_event <> 'BeneficiaryExited';
+
+-- The beneficiaries whose timeline events at positions above `after` may have changed it.
+CREATE OR REPLACE TEMP MACRO touched_beneficiaries(after) AS TABLE
+    SELECT DISTINCT originator
+    FROM facts
+    WHERE position > after
+      AND event IN (
+          'BeneficiaryEnrolled', 'BeneficiaryTransferred', 'BeneficiaryExited', 'EventRetracted'
+      );
 
 -- One row per programme × district ever expanded or withdrawn on or before `as_of`: covered if
 -- its last expansion/withdrawal is an expansion; covered since the first expansion after the

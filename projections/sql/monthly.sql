@@ -30,8 +30,15 @@ first_month AS (
     GROUP BY programme
 ),
 -- Each enrolment, transfer or exit holds from its effective date until the beneficiary's next
--- one (an event superseded the same day holds on no day at all).
+-- one (an event superseded the same day holds on no day at all). As known now, the stretches are
+-- kept in current_timeline (one ending after $as_of holds on every month-end here).
 stretches AS (
+    SELECT programme, district, event, starts, ends
+    FROM current_timeline
+    WHERE $current
+      AND starts <= $as_of
+      AND ($programme IS NULL OR programme = $programme)
+    UNION ALL
     SELECT
         programme,
         district,
@@ -41,7 +48,8 @@ stretches AS (
             PARTITION BY originator ORDER BY effective_date, position
         ) AS ends
     FROM known
-    WHERE event IN ('BeneficiaryEnrolled', 'BeneficiaryTransferred', 'BeneficiaryExited')
+    WHERE NOT $current
+      AND event IN ('BeneficiaryEnrolled', 'BeneficiaryTransferred', 'BeneficiaryExited')
 ),
 active_stretches AS (
     SELECT programme, district, starts, ends

@@ -2,7 +2,7 @@
 -- active on $as_of and ever enrolled by then, and the districts and provinces it covers.
 WITH beneficiaries AS MATERIALIZED (
     SELECT programme, district, last_event <> 'BeneficiaryExited' AS active, ever_enrolled
-    FROM beneficiary_status($as_of, $known_at, $programme)
+    FROM beneficiary_status($as_of, $known_at, $programme, $current)
 ),
 status AS (
     SELECT

@@ -41,13 +41,30 @@ CREATE TABLE IF NOT EXISTS retracted (
     retracted_at TIMESTAMPTZ NOT NULL
 );
 
+-- One row per enrolment, transfer or exit of the timeline as known now (every event recorded,
+-- none retracted): the stretch it holds, from its effective date until the beneficiary's next
+-- one, with the sex and birth date of the latest enrolment up to it. Kept current for the
+-- beneficiaries each update touches, so questions as known now need no per-beneficiary sort.
+CREATE TABLE IF NOT EXISTS current_timeline (
+    originator UUID NOT NULL,
+    programme VARCHAR NOT NULL,
+    event event_name NOT NULL,
+    district VARCHAR,                  -- NULL for an exit
+    position BIGINT NOT NULL,          -- of the event
+    starts DATE NOT NULL,              -- its effective date
+    ends DATE,                         -- the next event's effective date; NULL while it holds
+    sex VARCHAR,                       -- NULL before any enrolment
+    birth_date DATE
+);
+
 -- One row: the last store position whose event is in `facts`, updated in the same transaction
 -- as the rows, so an interrupted or repeated update never loses or doubles an event; and the
--- position up to which retractions are resolved into `retracted`.
+-- position up to which `retracted` and `current_timeline` are settled.
 CREATE TABLE IF NOT EXISTS progress (
     schema_version INTEGER NOT NULL,
     position BIGINT NOT NULL,
     last_event_id VARCHAR,             -- the event at `position`, to recognise the same store
     store VARCHAR NOT NULL,
-    retractions_resolved BIGINT NOT NULL
+    settled BIGINT NOT NULL,
+    latest_recorded_at TIMESTAMPTZ     -- when the last event was recorded, as of `settled`
 );

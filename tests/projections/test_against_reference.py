@@ -26,8 +26,12 @@ def _rows(projections: Projections, name: str, when: PointInTime) -> list[dict[s
     return rows
 
 
-def _facts(projections: Projections) -> list[tuple[Any, ...]]:
-    return projections.connection.execute("SELECT * FROM facts ORDER BY position").fetchall()
+def _facts(projections: Projections) -> list[list[tuple[Any, ...]]]:
+    """Everything an update writes: the facts and what is derived from them."""
+    return [
+        projections.connection.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall()
+        for name in ("facts", "retracted", "current_timeline", "progress")
+    ]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
