@@ -53,12 +53,13 @@ def step(target: str, /, timeout: float | None = None, **kwargs: Any) -> Result:
     """Run `module:function(**kwargs)` in a fresh interpreter and return its result dict.
 
     Adds `peak_rss_mib` (the child's own peak resident set, from `wait4`) and `process_s` (the
-    child's whole wall time, start-up included). After `timeout` seconds the child (and anything
+    child's whole wall time, start-up included) and `code` (the commit it ran). After `timeout` seconds the child (and anything
     it started) is killed and the result is `{"timed_out": True, "seconds": timeout, ...}`.
     """
     WORK.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=WORK, prefix=".step-") as scratch:
         out = Path(scratch) / "result.json"
+        code = code_version()  # what the child is about to load
         started = time.perf_counter()
         child = subprocess.Popen(
             [PYTHON, "-m", "benchmarks.common", target, json.dumps(kwargs), str(out)], cwd=ROOT,
@@ -84,6 +85,7 @@ def step(target: str, /, timeout: float | None = None, **kwargs: Any) -> Result:
             result = json.loads(out.read_text())
     result["peak_rss_mib"] = usage.ru_maxrss / 1024  # Linux reports KiB
     result["process_s"] = elapsed
+    result["code"] = code
     return result
 
 
@@ -382,11 +384,21 @@ def save_results(name: str, payload: dict[str, Any]) -> Path:
     WORK.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = WORK / f"results-{name}-{stamp}.json"
-    payload = {"machine": machine(), **payload}
+    payload = {"machine": machine(), "code": code_version(), **payload}
     text = json.dumps(payload, indent=2, default=_jsonable)
     path.write_text(text)
     (WORK / f"results-{name}-latest.json").write_text(text)
     return path
+
+
+def code_version() -> str:
+    """The commit measured, marked when ledger/ or projections/ had uncommitted changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD")
+    dirty = git("status", "--porcelain", "--", "ledger", "projections")
+    return f"{head} (+ uncommitted changes in ledger/ or projections/)" if dirty else head
 
 
 def _jsonable(value: object) -> object:
