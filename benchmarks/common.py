@@ -52,9 +52,10 @@ class StepFailed(RuntimeError):
 def step(target: str, /, timeout: float | None = None, **kwargs: Any) -> Result:
     """Run `module:function(**kwargs)` in a fresh interpreter and return its result dict.
 
-    Adds `peak_rss_mib` (the child's own peak resident set, from `wait4`) and `process_s` (the
-    child's whole wall time, start-up included) and `code` (the commit it ran). After `timeout` seconds the child (and anything
-    it started) is killed and the result is `{"timed_out": True, "seconds": timeout, ...}`.
+    Adds `peak_rss_mib` (the child's own peak resident set, from `wait4`), `process_s` (the
+    child's whole wall time, start-up included) and `code` (the commit it ran). After `timeout`
+    seconds the child (and anything it started) is killed and the result is
+    `{"timed_out": True, "seconds": timeout, ...}`.
     """
     WORK.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=WORK, prefix=".step-") as scratch:
