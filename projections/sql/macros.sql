@@ -25,41 +25,69 @@ CREATE OR REPLACE TEMP MACRO registered_programmes(as_of, known_at, only_program
     WHERE event = 'ProgrammeRegistered' AND effective_date <= as_of
     GROUP BY programme;
 
+-- The beneficiaries whose timeline as known at `known_at` may differ from the current one: an
+-- enrolment, transfer or exit, or a retraction of one of their events, was recorded after it.
+-- (None when `known_at` is at or after the last recording.)
+CREATE OR REPLACE TEMP MACRO changed_since(known_at) AS TABLE
+    SELECT DISTINCT originator
+    FROM facts
+    WHERE recorded_at > known_at
+      AND event IN (
+          'BeneficiaryEnrolled', 'BeneficiaryTransferred', 'BeneficiaryExited', 'EventRetracted'
+      );
+
 -- One row per beneficiary (an enrolment aggregate) with an enrolment, transfer or exit effective
 -- on or before `as_of`: its last such event in timeline order says whether it is active and
 -- where; sex and birth date come from its latest enrolment (NULL if it has none by `as_of`).
--- When `current` (known_at is at or after the last recording) the stretch holding on `as_of` is
--- read from current_timeline; otherwise each beneficiary's events are aggregated.
+-- When `current` (known_at is at or after the last recording) that is the stretch of
+-- current_timeline holding on `as_of`. Otherwise so it is for the beneficiaries whose timeline
+-- nothing recorded after `known_at` changed, and the others' known events are aggregated.
 CREATE OR REPLACE TEMP MACRO beneficiary_status(as_of, known_at, only_programme, current) AS TABLE
     SELECT
-        originator,
-        programme,
-        event AS last_event,
-        district,
-        sex,
-        birth_date,
-        sex IS NOT NULL AS ever_enrolled
-    FROM current_timeline
+        c.originator,
+        c.programme,
+        c.event AS last_event,
+        c.district,
+        c.sex,
+        c.birth_date,
+        c.sex IS NOT NULL AS ever_enrolled
+    FROM current_timeline AS c
     WHERE current
-      AND starts <= as_of
-      AND (ends IS NULL OR ends > as_of)
-      AND (only_programme IS NULL OR programme = only_programme)
+      AND c.starts <= as_of
+      AND (c.ends IS NULL OR c.ends > as_of)
+      AND (only_programme IS NULL OR c.programme = only_programme)
     UNION ALL
     SELECT
-        originator,
-        any_value(programme) AS programme,
-        arg_max_null(event, timeline_order(effective_date, position)) AS last_event,
-        arg_max_null(district, timeline_order(effective_date, position)) AS district,
-        arg_max_null(sex, timeline_order(effective_date, position))
-            FILTER (WHERE event = 'BeneficiaryEnrolled') AS sex,
-        arg_max_null(birth_date, timeline_order(effective_date, position))
-            FILTER (WHERE event = 'BeneficiaryEnrolled') AS birth_date,
-        count(*) FILTER (WHERE event = 'BeneficiaryEnrolled') > 0 AS ever_enrolled
-    FROM known_facts(known_at, only_programme)
+        c.originator,
+        c.programme,
+        c.event AS last_event,
+        c.district,
+        c.sex,
+        c.birth_date,
+        c.sex IS NOT NULL AS ever_enrolled
+    FROM current_timeline AS c
+    ANTI JOIN changed_since(known_at) AS changed ON changed.originator = c.originator
     WHERE NOT current
-      AND event IN ('BeneficiaryEnrolled', 'BeneficiaryTransferred', 'BeneficiaryExited')
-      AND effective_date <= as_of
-    GROUP BY originator;
+      AND c.starts <= as_of
+      AND (c.ends IS NULL OR c.ends > as_of)
+      AND (only_programme IS NULL OR c.programme = only_programme)
+    UNION ALL
+    SELECT
+        k.originator,
+        any_value(k.programme) AS programme,
+        arg_max_null(k.event, timeline_order(k.effective_date, k.position)) AS last_event,
+        arg_max_null(k.district, timeline_order(k.effective_date, k.position)) AS district,
+        arg_max_null(k.sex, timeline_order(k.effective_date, k.position))
+            FILTER (WHERE k.event = 'BeneficiaryEnrolled') AS sex,
+        arg_max_null(k.birth_date, timeline_order(k.effective_date, k.position))
+            FILTER (WHERE k.event = 'BeneficiaryEnrolled') AS birth_date,
+        count(*) FILTER (WHERE k.event = 'BeneficiaryEnrolled') > 0 AS ever_enrolled
+    FROM known_facts(known_at, only_programme) AS k
+    SEMI JOIN changed_since(known_at) AS changed ON changed.originator = k.originator
+    WHERE NOT current
+      AND k.event IN ('BeneficiaryEnrolled', 'BeneficiaryTransferred', 'BeneficiaryExited')
+      AND k.effective_date <= as_of
+    GROUP BY k.originator;
 
 -- One row per active beneficiary as of `as_of`, in its current district.
 CREATE OR REPLACE TEMP MACRO active_beneficiaries(as_of, known_at, only_programme, current) AS TABLE

@@ -30,26 +30,39 @@ first_month AS (
     GROUP BY programme
 ),
 -- Each enrolment, transfer or exit holds from its effective date until the beneficiary's next
--- one (an event superseded the same day holds on no day at all). As known now, the stretches are
--- kept in current_timeline (one ending after $as_of holds on every month-end here).
+-- one (an event superseded the same day holds on no day at all). Beneficiaries whose timeline
+-- nothing recorded after $known_at changed (all of them when $current) are read from
+-- current_timeline (a stretch ending after $as_of holds on every month-end here); the others'
+-- known events are ordered.
+changed AS MATERIALIZED (
+    SELECT originator FROM changed_since($known_at) WHERE NOT $current
+),
 stretches AS (
-    SELECT programme, district, event, starts, ends
-    FROM current_timeline
+    SELECT c.programme, c.district, c.event, c.starts, c.ends
+    FROM current_timeline AS c
     WHERE $current
-      AND starts <= $as_of
-      AND ($programme IS NULL OR programme = $programme)
+      AND c.starts <= $as_of
+      AND ($programme IS NULL OR c.programme = $programme)
+    UNION ALL
+    SELECT c.programme, c.district, c.event, c.starts, c.ends
+    FROM current_timeline AS c
+    ANTI JOIN changed ON changed.originator = c.originator
+    WHERE NOT $current
+      AND c.starts <= $as_of
+      AND ($programme IS NULL OR c.programme = $programme)
     UNION ALL
     SELECT
-        programme,
-        district,
-        event,
-        effective_date AS starts,
-        lead(effective_date) OVER (
-            PARTITION BY originator ORDER BY effective_date, position
+        k.programme,
+        k.district,
+        k.event,
+        k.effective_date AS starts,
+        lead(k.effective_date) OVER (
+            PARTITION BY k.originator ORDER BY k.effective_date, k.position
         ) AS ends
-    FROM known
+    FROM known AS k
+    SEMI JOIN changed ON changed.originator = k.originator
     WHERE NOT $current
-      AND event IN ('BeneficiaryEnrolled', 'BeneficiaryTransferred', 'BeneficiaryExited')
+      AND k.event IN ('BeneficiaryEnrolled', 'BeneficiaryTransferred', 'BeneficiaryExited')
 ),
 active_stretches AS (
     SELECT programme, district, starts, ends
