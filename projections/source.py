@@ -6,7 +6,6 @@ just the three columns they need, straight from the library's events table, whic
 
 from __future__ import annotations
 
-import importlib
 import io
 import sqlite3
 from pathlib import Path
@@ -77,9 +76,10 @@ class StoreRows:
 class SQLiteEvents:
     """The library's SQLite events table, read-only, the four columns needed.
 
-    With the ADBC SQLite driver installed (`adbc-driver-sqlite`), rows go from SQLite straight
-    into Arrow without a Python object per row — about three times less work; without it,
-    through the standard library's sqlite3.
+    Read through the standard library's sqlite3, which is the same SQLite the ledger writes
+    with. (The ADBC SQLite driver reads into Arrow with less work, but it bundles its own SQLite
+    build: a reader killed mid-read then left the store unopenable — "disk I/O error" — for the
+    ledger's own connections. tests/reliability/test_crash.py shows it.)
     """
 
     def __init__(self, path: Path, table: str):
@@ -87,22 +87,14 @@ class SQLiteEvents:
         name = _quoted(table)
         columns = "rowid AS position, originator_id AS originator, topic, {state} AS state"
         where = f"FROM {name} WHERE rowid > ? ORDER BY rowid LIMIT ?"
-        self._select_text = f"SELECT {columns.format(state='CAST(state AS TEXT)')} {where}"
         self._select = f"SELECT {columns.format(state='state')} {where}"
         self._max = f"SELECT COALESCE(MAX(rowid), 0) FROM {name}"
-        adbc = _adbc_sqlite()
-        self.arrow: Any = adbc.connect(uri, autocommit=True) if adbc is not None else None
         self.connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
 
     def max_position(self) -> int:
         return int(self.connection.execute(self._max).fetchone()[0])
 
     def read(self, after: int, limit: int) -> pa.Table:
-        if self.arrow is not None:
-            with self.arrow.cursor() as cursor:
-                cursor.execute(self._select_text, (after, limit))
-                table: pa.Table = cursor.fetch_arrow_table()
-            return table.cast(RAW_EVENTS)
         rows = self.connection.execute(self._select, (after, limit)).fetchall()
         return raw_table(
             [r[0] for r in rows],
@@ -112,8 +104,6 @@ class SQLiteEvents:
         )
 
     def close(self) -> None:
-        if self.arrow is not None:
-            self.arrow.close()
         self.connection.close()
 
 
@@ -173,13 +163,6 @@ def source_for(store: LedgerStore) -> EventSource:
         return PostgresEvents(datastore, datastore.schema, table)
     return StoreRows(store)
 
-
-def _adbc_sqlite() -> Any:
-    """The ADBC SQLite driver's DB-API module, if it is installed."""
-    try:
-        return importlib.import_module("adbc_driver_sqlite.dbapi")
-    except ImportError:
-        return None
 
 
 def _quoted(identifier: str) -> str:

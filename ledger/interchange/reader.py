@@ -19,6 +19,7 @@ from ledger.interchange.schema import FieldError, parse, shown_name
 MAX_LINE_BYTES = 1 << 20  # a v1 line is a few hundred bytes; anything near this is not an event
 _BOM = b"\xef\xbb\xbf"
 _KEY_END = re.compile(rb'"\s*:')
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 class FileUnreadable(LedgerError):
@@ -101,8 +102,9 @@ def decode_line(raw: bytes, origin: Origin) -> Fact | list[FieldError]:
         return [FieldError(origin, "line", f"is not valid JSON: {bad.msg} at column {bad.colno}")]
     except ValueError as bad:  # e.g. an integer of thousands of digits
         return [FieldError(origin, "line", f"is not valid JSON: {bad}"[:200])]
-    if fast_error is not None:
-        # Python's decoder is lenient where JSON is strict (lone surrogates, NaN, huge numbers).
+    if fast_error is not None and _SURROGATE.search(raw):
+        # Python's decoder accepts a lone surrogate escape, which is no character at all; other
+        # leniencies (NaN, 1e999) give values the field checks refuse with the field's name.
         return [FieldError(origin, "line", f"is not valid JSON: {fast_error}")]
     return parse(obj, origin)
 

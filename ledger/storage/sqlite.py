@@ -135,7 +135,7 @@ class LedgerSQLiteRecorder(LedgerStore, SQLiteApplicationRecorder):
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_S,
                                      check_same_thread=False)
-        connection.execute("PRAGMA journal_mode=WAL")
+        # WAL mode is set once, when the library creates the file, and persists in it.
         # Bulk imports touch keys and timelines all over the file; a large page cache keeps
         # those B-tree pages in memory instead of re-reading them from disk.
         connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")

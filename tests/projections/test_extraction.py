@@ -12,7 +12,6 @@ import pytest
 from pilot_history import PILOT
 
 from ledger.bootstrap import open_ledger
-from projections import source
 from projections.extract import catch_up
 from projections.facts import FactStore
 from projections.service import Projections
@@ -66,12 +65,9 @@ def test_an_interrupted_update_resumes_without_losing_or_doubling(tmp_path: Path
     ledger.close()
 
 
-@pytest.mark.parametrize("adbc", [True, False], ids=["adbc-if-installed", "sqlite3"])
 def test_the_fast_reader_and_the_stores_own_bulk_read_extract_the_same_facts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, adbc: bool
+    tmp_path: Path,
 ) -> None:
-    if not adbc:
-        monkeypatch.setattr(source, "_adbc_sqlite", lambda: None)
     ledger = open_ledger(str(tmp_path / "ledger.db"), create=True)
     ledger.record_dicts(PILOT, operator="t", historical=True)
     fast, generic = FactStore.in_memory(), FactStore.in_memory()

@@ -176,7 +176,7 @@ def test_the_console_script_killed_mid_import_then_rerun(store_url: str, tmp_pat
     _assert_whole(store_url, expected | keys)
 
 
-EXTRACT_BATCH = 400  # events extracted and committed (with the position) at a time
+EXTRACT_BATCH = 100  # events extracted and committed (with the position) at a time
 
 
 def _facts_consistent(store: str, path: Path) -> int:
@@ -211,7 +211,7 @@ def test_a_projection_update_killed_midway_resumes_and_agrees(store_url: str, tm
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         assert process.stdout is not None
-        _read_lines(process.stdout, rng.randint(0, 3))
+        _read_lines(process.stdout, rng.randint(1, 3))  # at least one step committed
         time.sleep(rng.uniform(0.0, 0.05))
         os.kill(process.pid, signal.SIGKILL)
         process.communicate()
