@@ -208,3 +208,28 @@ def assert_projections_agree(store: str, path: Path) -> None:
                     assert table(live, name, when).to_pylist() == reference.table(name), name
     finally:
         ledger.close()
+
+
+def assert_none_or_all(store: str, before: Snapshot, keys: set[str]) -> bool:
+    """The store holds none or all of a file's events; True if all."""
+    settle(store)
+    after = snapshot(store)
+    if after == before:
+        return False
+    assert after.events == before.events + len(keys), "part of a file was recorded"
+    assert keys <= set(event_ids(store))
+    return True
+
+
+def assert_whole(store: str, expected: set[str]) -> None:
+    """Exactly the expected events, once each, at gapless positions, and the chain verifies."""
+    from ledger.audit.verify import verify
+    from ledger.bootstrap import open_ledger
+
+    ids = event_ids(store)
+    assert len(ids) == len(set(ids)) and set(ids) == expected
+    assert stored_positions(store) == list(range(1, len(expected) + 1))
+    ledger = open_ledger(store)
+    verification = verify(ledger.store)
+    ledger.close()
+    assert verification.ok, verification.first

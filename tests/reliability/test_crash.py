@@ -28,17 +28,16 @@ from reliability_support import (
     LEDGER,
     SETUP,
     WORKER,
+    assert_none_or_all,
     assert_projections_agree,
+    assert_whole,
     enrolment,
     event_ids,
     jsonl,
     payment,
-    settle,
     snapshot,
-    stored_positions,
 )
 
-from ledger.audit.verify import verify
 from ledger.bootstrap import open_ledger
 from projections.service import Projections
 
@@ -100,27 +99,6 @@ def _kill_once(store: str, path: Path, rng: random.Random) -> str:
     return "checking" if "checking" in seen else "starting"
 
 
-def _assert_none_or_all(store: str, before: Any, keys: set[str]) -> bool:
-    """The store holds what it held before, or that and the whole file; say which."""
-    settle(store)
-    after = snapshot(store)
-    if after == before:
-        return False
-    assert after.events == before.events + len(keys), "part of a file was recorded"
-    assert keys <= set(event_ids(store))
-    return True
-
-
-def _assert_whole(store: str, expected: set[str]) -> None:
-    ids = event_ids(store)
-    assert len(ids) == len(set(ids)) and set(ids) == expected
-    assert stored_positions(store) == list(range(1, len(expected) + 1))
-    ledger = open_ledger(store)
-    verification = verify(ledger.store)
-    ledger.close()
-    assert verification.ok, verification.first
-
-
 @pytest.mark.slow
 def test_an_import_killed_at_random_moments_leaves_none_or_all_of_its_file(
     store_url: str, tmp_path: Path
@@ -137,14 +115,14 @@ def test_an_import_killed_at_random_moments_leaves_none_or_all_of_its_file(
         for _ in range(3):
             before = snapshot(store_url)
             phases[_kill_once(store_url, path, rng)] += 1
-            if _assert_none_or_all(store_url, before, keys):
+            if assert_none_or_all(store_url, before, keys):
                 break
         rerun = _start_import(store_url, path)
         stdout, stderr = rerun.communicate(timeout=120)
         assert rerun.returncode == 0, stderr
         assert stdout.splitlines()[-1] in (f"recorded {LINES}", "recorded 0")
         expected |= keys
-        _assert_whole(store_url, expected)
+        assert_whole(store_url, expected)
 
     assert phases["checking"] >= 4, phases  # most kills landed inside the import's transaction
 
@@ -164,7 +142,7 @@ def test_the_console_script_killed_mid_import_then_rerun(store_url: str, tmp_pat
         time.sleep(rng.uniform(1.0, 3.0))
         os.kill(process.pid, signal.SIGKILL)
         process.communicate()
-        _assert_none_or_all(store_url, before, keys)
+        assert_none_or_all(store_url, before, keys)
 
     rerun = subprocess.run([str(LEDGER), "--store", store_url, "import", str(path)],
                            capture_output=True, text=True, timeout=120, check=False)
@@ -173,7 +151,7 @@ def test_the_console_script_killed_mid_import_then_rerun(store_url: str, tmp_pat
     assert rerun.stdout.startswith(f"{path}: recorded {LINES} events") or (
         rerun.stdout.strip() == f"{path}: already recorded: {LINES}"
     )
-    _assert_whole(store_url, expected | keys)
+    assert_whole(store_url, expected | keys)
 
 
 EXTRACT_BATCH = 100  # events extracted and committed (with the position) at a time

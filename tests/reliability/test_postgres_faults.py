@@ -26,18 +26,17 @@ from reliability_support import (
     LEDGER,
     SETUP,
     WORKER,
+    assert_none_or_all,
+    assert_whole,
     enrolment,
     event_ids,
     jsonl,
     payment,
     schema_of,
     server_url,
-    settle,
     snapshot,
-    stored_positions,
 )
 
-from ledger.audit.verify import verify
 from ledger.bootstrap import open_ledger
 
 pytestmark = pytest.mark.postgres
@@ -100,26 +99,6 @@ def _read_until(stream: IO[str], windows: int) -> str:
     return seen
 
 
-def _assert_none_or_all(store: str, before: object, keys: set[str]) -> bool:
-    settle(store)
-    after = snapshot(store)
-    if after == before:
-        return False
-    assert after.events == before.events + len(keys), "part of a file was recorded"  # type: ignore[attr-defined]
-    assert keys <= set(event_ids(store))
-    return True
-
-
-def _assert_whole(store: str, expected: set[str]) -> None:
-    ids = event_ids(store)
-    assert len(ids) == len(set(ids)) and set(ids) == expected
-    assert stored_positions(store) == list(range(1, len(expected) + 1))
-    ledger = open_ledger(store)
-    verification = verify(ledger.store)
-    ledger.close()
-    assert verification.ok, verification.first
-
-
 @pytest.mark.slow
 def test_an_import_whose_connection_is_dropped_mid_transaction_records_none_or_all(
     postgres_url: str, tmp_path: Path
@@ -142,7 +121,7 @@ def test_an_import_whose_connection_is_dropped_mid_transaction_records_none_or_a
         rest, stderr = process.communicate(timeout=120)
         seen += rest
 
-        recorded = _assert_none_or_all(postgres_url, before, keys)
+        recorded = assert_none_or_all(postgres_url, before, keys)
 
         if process.returncode == 0:
             assert recorded and f"recorded {LINES}" in seen  # the drop came after the commit
@@ -157,7 +136,7 @@ def test_an_import_whose_connection_is_dropped_mid_transaction_records_none_or_a
         )
         assert rerun.returncode == 0, rerun.stderr
         expected |= keys
-        _assert_whole(postgres_url, expected)
+        assert_whole(postgres_url, expected)
     assert outcomes.count("dropped") >= 2, outcomes
 
 
@@ -178,7 +157,7 @@ def test_the_console_script_reports_a_dropped_connection_and_a_rerun_completes(
     _terminate(postgres_url, application)
     stdout, stderr = process.communicate(timeout=120)
 
-    recorded = _assert_none_or_all(postgres_url, before, keys)
+    recorded = assert_none_or_all(postgres_url, before, keys)
 
     if process.returncode != 0:
         assert not recorded
@@ -189,7 +168,7 @@ def test_the_console_script_reports_a_dropped_connection_and_a_rerun_completes(
     rerun = subprocess.run([str(LEDGER), "--store", postgres_url, "import", str(path)],
                            capture_output=True, text=True, timeout=120, check=False)
     assert rerun.returncode == 0, rerun.stderr
-    _assert_whole(postgres_url, expected | keys)
+    assert_whole(postgres_url, expected | keys)
 
 
 def test_a_long_running_process_survives_its_connections_being_dropped(
@@ -219,5 +198,5 @@ def test_a_long_running_process_survives_its_connections_being_dropped(
             pytest.fail("the ledger never reconnected")
     ledger.close()
 
-    _assert_whole(postgres_url, expected | {f"id:long-{n}" for n in range(6)})
+    assert_whole(postgres_url, expected | {f"id:long-{n}" for n in range(6)})
     assert failures <= dropped  # each dropped connection fails one attempt at most
