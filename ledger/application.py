@@ -9,7 +9,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import JSONTranscoder, Transcoder
+from eventsourcing.persistence import JSONTranscoder, StoredEvent, Transcoder
 
 from ledger.batch import Batch, Line, Receipt
 from ledger.domain.timeline import Timeline
@@ -93,13 +93,5 @@ class Ledger(Application[UUID]):
         """Every stored event with its position, in position order."""
         for rows in self.store.iter_rows(after):
             for position, originator_id, version, topic, state in rows:
-                event = self.mapper.to_domain_event(
-                    _stored(originator_id, version, topic, state)
-                )
-                yield position, cast(Timeline.Event, event)
-
-
-def _stored(originator_id: str, version: int, topic: str, state: bytes) -> Any:
-    from eventsourcing.persistence import StoredEvent
-
-    return StoredEvent(UUID(originator_id), version, topic, state)
+                stored = StoredEvent(UUID(originator_id), version, topic, state)
+                yield position, cast(Timeline.Event, self.mapper.to_domain_event(stored))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ledger.application import Ledger
-from ledger.batch import Receipt
+from ledger.batch import Line, Receipt
+from ledger.facts import Origin
+from ledger.interchange.schema import parse
 from projections.queries import reach, table
 from projections.service import Projections
 from projections.when import PointInTime
@@ -47,10 +49,7 @@ def record_history(
     )
 
 
-def _lines(scale: float, seed: int) -> Any:
-    from ledger.facts import Origin
-    from ledger.interchange.schema import parse
-
+def _lines(scale: float, seed: int) -> Iterator[Line]:
     for number, obj in enumerate(generate(scale, seed), start=1):
         yield parse(obj, Origin("demo", number))
 
