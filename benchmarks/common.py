@@ -336,7 +336,7 @@ def fmt_seconds(seconds: float) -> str:
 
 
 def fmt_ratio(value: float) -> str:
-    if value < 1:
+    if value < 0.1:
         return f"{value:.2g}×"
     return f"{value:,.2f}×" if value < 100 else f"{value:,.0f}×"
 
