@@ -18,17 +18,27 @@ from itertools import islice
 from typing import Any, cast
 from uuid import UUID
 
+import orjson
 from eventsourcing.persistence import Mapper
 
 from ledger.domain.enrolment import Enrolment
 from ledger.domain.errors import RuleViolation
-from ledger.domain.ids import enrolment_id, programme_id
+from ledger.domain.ids import enrolment_id
 from ledger.domain.programme import Programme
+from ledger.domain.tail import EnrolmentTail
 from ledger.domain.timeline import Meta, Timeline, event_name
 from ledger.errors import BatchRefused
 from ledger.facts import Fact
 from ledger.interchange.schema import FieldError
-from ledger.storage.session import Key, Placement, Session
+from ledger.storage.encoding import (
+    Layout,
+    layout,
+    stored_amount,
+    stored_date,
+    stored_state,
+    stored_time,
+)
+from ledger.storage.session import Key, NewEvent, NewKey, NewPlacement, Session
 from ledger.timelines import Timelines
 
 WINDOW = 20_000  # facts whose keys and timelines are fetched together, and events appended together
@@ -81,19 +91,24 @@ class Batch:
         self.timelines = Timelines(session, mapper)
         self.refusals: list[FieldError] = []
         self.receipt = Receipt()
-        # What one window needs; earlier windows' events are appended by then, and the session
-        # (same transaction) finds them, so these stay small whatever the batch's size.
+        # What a window needs besides the store: the keys found for it, and the ids and payment
+        # ids recorded in this window and the one before (whose events may still be on their way
+        # into the store while this window is checked).
         self.known_keys: dict[str, Key] = {}
-        self.window_events: dict[str, UUID] = {}  # event id -> timeline, recorded in this window
-        self.window_payments: dict[str, Key] = {}
+        self.window_events: dict[str, str] = {}  # event id -> timeline (hex), in this window
+        self.window_payments: dict[str, tuple[str, str]] = {}  # key -> (timeline hex, event id)
+        self.events_before: dict[str, str] = {}
+        self.payments_before: dict[str, tuple[str, str]] = {}
         self.lines_of: dict[str, int] = {}  # event id -> line, for the whole batch
         self.placed: dict[tuple[str, str], set[int]] = {}  # enrolments placed, by UUID int
-        self.pending: list[Timeline.Event] = []
-        self.pending_keys: list[Key] = []
-        self.pending_placements: list[Placement] = []
+        self.pending: list[NewEvent] = []
+        self.pending_keys: list[NewKey] = []
+        self.pending_placements: list[NewPlacement] = []
+        self.pending_detail: list[tuple[str, str, dt.date, dt.datetime]] = []
         self.last_recorded = _recorded_at(session.last_state())
         self.clock = max(now, self.last_recorded) if self.last_recorded else now
         self.clock_day = self.clock.astimezone().date()  # the recording day, local time
+        self.clock_iso = self.clock.isoformat()
 
     # -- driving -------------------------------------------------------------------------------
 
@@ -103,6 +118,7 @@ class Batch:
         # collector would re-scan them over and over for nothing.
         collecting = gc.isenabled()
         gc.disable()
+        self.session.write_behind()
         try:
             return self._run(lines)
         finally:
@@ -114,48 +130,62 @@ class Batch:
         while window := list(islice(iterator, WINDOW)):
             facts = [line for line in window if isinstance(line, Fact)]
             identities = {id(fact): fact.identity() for fact in facts}
+            self._next_window()
             self._prefetch(facts, [event_id for event_id, _ in identities.values()])
+            # The window before is written in the background while this one is checked: its
+            # ids, payment ids and rows stay known in memory until the next window's lookups.
+            self._flush()
             for line in window:
                 if isinstance(line, Fact):
                     self._take(line, *identities[id(line)])
                 else:
                     self.refusals.extend(line)
-            # Appended even after a refusal (the transaction will be rolled back): later lines
-            # are then checked against everything before them, so no refusal is spurious.
-            self._flush()
-            self._close_window()
             if self.progress:
                 self.progress(len(window))
+        # Appended even after a refusal (the transaction will be rolled back): later lines
+        # are then checked against everything before them, so no refusal is spurious.
+        self._flush()
         if self.refusals:
             raise BatchRefused(self.refusals)
         return self.receipt
 
+    def _next_window(self) -> None:
+        self.known_keys.clear()
+        self.events_before, self.window_events = self.window_events, {}
+        self.payments_before, self.window_payments = self.window_payments, {}
+        self.timelines.next_window()
+
     def _prefetch(self, facts: list[Fact], event_ids: list[str]) -> None:
         """Fetch the keys and timelines a window of facts needs, in bulk."""
-        id_keys = {"id:" + event_id for event_id in event_ids}
-        self.known_keys.update(self.session.find_keys(id_keys - self.known_keys.keys()))
-        keys: set[str] = set()
-        targets: set[str] = set()  # keys whose timelines are needed, not just their existence
-        ids: set[UUID] = set()
+        self.known_keys.update(self.session.find_keys(["id:" + event_id for event_id in event_ids]))
+        known = self.known_keys
+        keys: list[str] = []
+        targets: list[str] = []  # keys whose timelines are needed, not just their existence
+        programmes: set[str] = set()
+        enrolments: set[tuple[str, str]] = set()
+        timelines = self.timelines
         for fact, event_id in zip(facts, event_ids, strict=True):
-            if "id:" + event_id in self.known_keys:
+            if "id:" + event_id in known:
                 continue  # already recorded: nothing of it needs loading
-            programme: str = fact.fields.get("programme", "")
-            if programme:
-                ids.add(programme_id(programme))
-            beneficiary = fact.fields.get("beneficiary")
-            if programme and beneficiary is not None:
-                ids.add(enrolment_id(programme, beneficiary))
-            if fact.event == "PaymentRecorded":
-                keys.add(_payment_key(programme, fact.fields["payment"]))
-            elif fact.event == "PaymentReversed":
-                targets.add(_payment_key(programme, fact.fields["payment"]))
-            elif fact.event == "EventRetracted":
-                targets.add("id:" + fact.fields["retracts"])
-        keys |= targets
-        self.known_keys.update(self.session.find_keys(keys - self.known_keys.keys()))
-        ids.update(self.known_keys[k].originator_id for k in targets if k in self.known_keys)
-        self.timelines.preload(ids)
+            fields = fact.fields
+            programme: str | None = fields.get("programme")
+            if programme is None:
+                targets.append("id:" + fields["retracts"])
+                continue
+            programmes.add(programme)
+            beneficiary = fields.get("beneficiary")
+            if beneficiary is not None and not timelines.knows(programme, beneficiary):
+                enrolments.add((programme, beneficiary))
+            event = fact.event
+            if event == "PaymentRecorded":
+                keys.append(_payment_key(programme, fields["payment"]))
+            elif event == "PaymentReversed":
+                targets.append(_payment_key(programme, fields["payment"]))
+            elif event == "EventRetracted":
+                targets.append("id:" + fields["retracts"])
+        known.update(self.session.find_keys([k for k in (*keys, *targets) if k not in known]))
+        others = [known[k].originator_id for k in targets if k in known]
+        timelines.preload(programmes, enrolments, others)
 
     # -- one fact ------------------------------------------------------------------------------
 
@@ -178,12 +208,16 @@ class Batch:
             self._check_repeated_payment(fact)
             self.receipt.already_recorded += 1
             return
+        recorded = self._recorded_time(fact)
+        fast = _FAST.get(fact.event)
+        if fast is not None and fast(self, fact, event_id, digest, recorded):
+            return
         meta = Meta(
             event_id=event_id,
             effective_date=fact.effective_date,
             operator=fact.operator or self.operator,
             note=fact.note,
-            timestamp=self._recorded_time(fact),
+            timestamp=recorded,
         )
         timeline = _HANDLERS[fact.event](self, fact, meta)
         self._stage(fact, timeline, digest)
@@ -242,51 +276,63 @@ class Batch:
         self.last_recorded = recorded
         return recorded
 
+    # -- staging -------------------------------------------------------------------------------
+
     def _stage(self, fact: Fact, timeline: Timeline[Any], digest: str) -> None:
+        """Stage the events a whole timeline has just recorded (the slow lane)."""
+        originator_hex = timeline.id.hex
+        key = timeline.id.int
         for collected in timeline.collect_events():
             event = cast(Timeline.Event, collected)
-            self.pending.append(event)
-            self.pending_keys.append(Key("id:" + event.event_id, timeline.id, digest))
-            self.lines_of[event.event_id] = fact.origin.line
-            self.window_events[event.event_id] = timeline.id
+            topic, state = stored_state(event)
+            self._stage_row(key, (originator_hex, event.originator_version, topic, state),
+                            event.event_id, digest, fact.origin.line, event_name(event),
+                            event.effective_date, event.timestamp)
+            self.window_events[event.event_id] = originator_hex
             if isinstance(event, Enrolment.PaymentRecorded):
-                key = Key(_payment_key(event.programme, event.payment), timeline.id,
-                          event.event_id)
-                self.pending_keys.append(key)
-                self.window_payments[key.key] = key
+                payment_key = _payment_key(event.programme, event.payment)
+                self.pending_keys.append((payment_key, originator_hex, event.event_id))
+                self.window_payments[payment_key] = (originator_hex, event.event_id)
             elif isinstance(event, Enrolment.BeneficiaryEnrolled | Enrolment.BeneficiaryTransferred):
-                place = (event.programme, event.district)
-                placed = self.placed.setdefault(place, set())
-                if timeline.id.int not in placed:
-                    placed.add(timeline.id.int)
-                    self.pending_placements.append(Placement(*place, timeline.id))
+                self._place(event.programme, event.district, key, originator_hex)
+        if isinstance(timeline, Enrolment):
+            self.timelines.keep_whole(timeline)
+
+    def _stage_row(self, key: int, row: NewEvent, event_id: str, digest: str, line: int,
+                   name: str, effective: dt.date, recorded: dt.datetime) -> None:
+        self.pending.append(row)
+        self.pending_keys.append(("id:" + event_id, row[0], digest))
+        self.lines_of[event_id] = line
+        self.timelines.staged(key, row)
+        if len(self.pending_detail) + self.receipt.count < RECEIPT_DETAIL:
+            self.pending_detail.append((event_id, name, effective, recorded))
+
+    def _place(self, programme: str, district: str, key: int, originator_hex: str) -> None:
+        placed = self.placed.get((programme, district))
+        if placed is None:
+            placed = self.placed[(programme, district)] = set()
+        if key not in placed:
+            placed.add(key)
+            self.pending_placements.append((programme, district, originator_hex))
 
     def _flush(self) -> None:
+        """Append the staged events (in the background: the session reads after they are in)."""
         if not self.pending:
             return
-        stored = [self.mapper.to_stored_event(event) for event in self.pending]
-        positions = self.session.append(stored, self.pending_keys, self.pending_placements)
+        positions = self.session.append(self.pending, self.pending_keys, self.pending_placements)
         receipt = self.receipt
         if receipt.first_position is None:
             receipt.first_position = positions[0]
         receipt.last_position = positions[-1]
-        for event, position in zip(self.pending, positions, strict=True):
-            if receipt.count < RECEIPT_DETAIL:
-                receipt.events.append(
-                    Recorded(event.event_id, event_name(event), position, event.effective_date,
-                             event.timestamp)
-                )
-            receipt.count += 1
+        for (event_id, name, effective, recorded), position in zip(
+            self.pending_detail, positions, strict=False
+        ):
+            receipt.events.append(Recorded(event_id, name, position, effective, recorded))
+        receipt.count += len(self.pending)
         self.pending = []
         self.pending_keys = []
         self.pending_placements = []
-
-    def _close_window(self) -> None:
-        """Everything of the window is appended: forget what the session can find again."""
-        self.known_keys.clear()
-        self.window_events.clear()
-        self.window_payments.clear()
-        self.timelines.shrink()
+        self.pending_detail = []
 
     # -- finding the timelines a fact is about ------------------------------------------------
 
@@ -318,16 +364,26 @@ class Batch:
 
     def target(self, event_id: str) -> Timeline[Any]:
         key = self.known_keys.get("id:" + event_id)
-        originator = self.window_events.get(event_id) or (key.originator_id if key else None)
+        recent = self.window_events.get(event_id) or self.events_before.get(event_id)
+        originator = UUID(recent) if recent else (key.originator_id if key else None)
         timeline = self.timelines.get(originator) if originator else None
         if timeline is None:
             raise RuleViolation(8, f"no event {event_id!r} is recorded", field="retracts")
         return timeline
 
+    def payment_taken(self, key: str) -> Key | None:
+        """The payment key already recorded (in the store, or in this window or the one before)."""
+        recent = self.window_payments.get(key) or self.payments_before.get(key)
+        if recent is not None:
+            return Key(key, UUID(recent[0]), recent[1])
+        return self.known_keys.get(key)
+
+    def payment_free(self, key: str) -> bool:
+        return (key not in self.window_payments and key not in self.payments_before
+                and key not in self.known_keys)
+
     def payment_owner(self, programme: str, payment: str) -> Enrolment:
-        key = self.window_payments.get(_payment_key(programme, payment)) or self.known_keys.get(
-            _payment_key(programme, payment)
-        )
+        key = self.payment_taken(_payment_key(programme, payment))
         owner = self.timelines.get(key.originator_id) if key else None
         if not isinstance(owner, Enrolment):
             raise RuleViolation(7, f"payment {payment!r} is not recorded in {programme!r}",
@@ -393,8 +449,7 @@ def _exit(batch: Batch, fact: Fact, meta: Meta) -> Timeline[Any]:
 def _pay(batch: Batch, fact: Fact, meta: Meta) -> Timeline[Any]:
     f = fact.fields
     enrolment = batch.enrolment(fact, 6)
-    key = _payment_key(enrolment.programme, f["payment"])
-    taken = batch.window_payments.get(key) or batch.known_keys.get(key)
+    taken = batch.payment_taken(_payment_key(enrolment.programme, f["payment"]))
     if taken is not None:
         raise RuleViolation(6, f"payment id {f['payment']!r} is already used in this programme",
                             field="payment", contradicts=taken.digest)
@@ -437,6 +492,125 @@ _HANDLERS: dict[str, Callable[[Batch, Fact, Meta], Timeline[Any]]] = {
     "PaymentRecorded": _pay,
     "PaymentReversed": _reverse,
     "EventRetracted": _retract,
+}
+
+
+# -- the fast lane: events that sort last, checked against the enrolment's tail ---------------
+#
+# Each returns True when the event is recorded, False to leave it to the slow lane above (which
+# records it, or refuses it with the exact reason). Both lanes write the same rows: each state is
+# written here field by field in the event's own order (tests/storage/test_encoding.py holds it
+# to the library's mapper).
+
+_ENROLLED = layout(Enrolment.BeneficiaryEnrolled)
+_TRANSFERRED = layout(Enrolment.BeneficiaryTransferred)
+_EXITED = layout(Enrolment.BeneficiaryExited)
+_PAID = layout(Enrolment.PaymentRecorded)
+
+
+def _stage_fast(batch: Batch, fact: Fact, tail: EnrolmentTail, event: Layout, event_id: str,
+                state: dict[str, Any], digest: str, recorded: dt.datetime) -> None:
+    row = (tail.originator_hex, tail.version, event.topic, orjson.dumps(state))
+    batch._stage_row(tail.key, row, event_id, digest, fact.origin.line, event.name,
+                     fact.effective_date, recorded)
+    batch.window_events[event_id] = tail.originator_hex
+    batch.timelines.advanced(tail.key)
+
+
+def _enrol_fast(batch: Batch, fact: Fact, event_id: str, digest: str,
+                recorded: dt.datetime) -> bool:
+    f = fact.fields
+    programme = batch.programme(f["programme"])
+    code, beneficiary, district, birth_date = (programme.code, f["beneficiary"], f["district"],
+                                               f["birth_date"])
+    tail = batch.timelines.tail(code, beneficiary)
+    fresh = tail is None
+    if tail is None:
+        originator_id = enrolment_id(code, beneficiary)
+        tail = EnrolmentTail(originator_id.int, originator_id.hex, code, beneficiary, 0, None)
+    if not tail.enrol_if_accepted(programme, district, fact.effective_date, birth_date):
+        return False
+    if fresh:
+        batch.timelines.add_tail(tail)
+    state = {
+        "timestamp": stored_time(recorded), "event_id": event_id,
+        "effective_date": stored_date(fact.effective_date),
+        "operator": fact.operator or batch.operator, "note": fact.note,
+        "programme": code, "beneficiary": beneficiary, "district": district, "sex": f["sex"],
+        "birth_date": None if birth_date is None else stored_date(birth_date),
+        "household": f["household"],
+    }
+    _stage_fast(batch, fact, tail, _ENROLLED, event_id, state, digest, recorded)
+    batch._place(code, district, tail.key, tail.originator_hex)
+    return True
+
+
+def _transfer_fast(batch: Batch, fact: Fact, event_id: str, digest: str,
+                   recorded: dt.datetime) -> bool:
+    f = fact.fields
+    programme = batch.programme(f["programme"])
+    tail = batch.timelines.tail(programme.code, f["beneficiary"])
+    district = f["district"]
+    if tail is None or not tail.transfer_if_accepted(programme, district, fact.effective_date):
+        return False
+    state = {
+        "timestamp": stored_time(recorded), "event_id": event_id,
+        "effective_date": stored_date(fact.effective_date),
+        "operator": fact.operator or batch.operator, "note": fact.note,
+        "programme": tail.programme, "beneficiary": tail.beneficiary, "district": district,
+    }
+    _stage_fast(batch, fact, tail, _TRANSFERRED, event_id, state, digest, recorded)
+    batch._place(tail.programme, district, tail.key, tail.originator_hex)
+    return True
+
+
+def _exit_fast(batch: Batch, fact: Fact, event_id: str, digest: str,
+               recorded: dt.datetime) -> bool:
+    f = fact.fields
+    programme = batch.programme(f["programme"])
+    tail = batch.timelines.tail(programme.code, f["beneficiary"])
+    if tail is None or not tail.exit_if_accepted(programme, fact.effective_date):
+        return False
+    state = {
+        "timestamp": stored_time(recorded), "event_id": event_id,
+        "effective_date": stored_date(fact.effective_date),
+        "operator": fact.operator or batch.operator, "note": fact.note,
+        "programme": tail.programme, "beneficiary": tail.beneficiary, "reason": f["reason"],
+    }
+    _stage_fast(batch, fact, tail, _EXITED, event_id, state, digest, recorded)
+    return True
+
+
+def _pay_fast(batch: Batch, fact: Fact, event_id: str, digest: str,
+              recorded: dt.datetime) -> bool:
+    f = fact.fields
+    programme = batch.programme(f["programme"])
+    tail = batch.timelines.tail(programme.code, f["beneficiary"])
+    if tail is None:
+        return False
+    payment_key = _payment_key(programme.code, f["payment"])
+    currency = f["currency"] or programme.currency or ""
+    if not batch.payment_free(payment_key) or \
+            not tail.pay_if_accepted(programme, fact.effective_date, currency):
+        return False
+    state = {
+        "timestamp": stored_time(recorded), "event_id": event_id,
+        "effective_date": stored_date(fact.effective_date),
+        "operator": fact.operator or batch.operator, "note": fact.note,
+        "programme": tail.programme, "beneficiary": tail.beneficiary, "payment": f["payment"],
+        "amount": stored_amount(f["amount"]), "period": f["period"], "currency": currency,
+    }
+    _stage_fast(batch, fact, tail, _PAID, event_id, state, digest, recorded)
+    batch.pending_keys.append((payment_key, tail.originator_hex, event_id))
+    batch.window_payments[payment_key] = (tail.originator_hex, event_id)
+    return True
+
+
+_FAST: dict[str, Callable[[Batch, Fact, str, str, dt.datetime], bool]] = {
+    "BeneficiaryEnrolled": _enrol_fast,
+    "BeneficiaryTransferred": _transfer_fast,
+    "BeneficiaryExited": _exit_fast,
+    "PaymentRecorded": _pay_fast,
 }
 
 

@@ -1,96 +1,203 @@
-"""The aggregates one batch works on: loaded from the store in bulk, kept in memory while in use.
+"""The timelines one batch works on: programmes whole, enrolments as tails, whole on demand.
 
-A national import touches millions of timelines. Once their events are appended (inside the
-batch's transaction, so the same session reads them back), the least recently used ones can be
-dropped and loaded again if a later line needs them: memory stays bounded, results do not change.
-
-Timelines are keyed by the integer value of their UUID: `UUID.__hash__` is Python code, and a
-batch looks timelines up several times per event.
+A national import touches millions of enrolments. Most of their new events sort last and are
+checked against the enrolment's tail (ledger/domain/tail.py), which a batch keeps for every
+enrolment it touches, found by programme code and beneficiary id (no UUID to compute). Anything
+else — a back-dated event, a retraction, a reversal, a withdrawal's occupants — needs the whole
+aggregate: it is rebuilt from the stored rows (the batch's transaction reads what it has written)
+plus the rows of this batch not written yet, and kept in a small LRU while it is consistent with
+what the batch staged.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Collection, Iterable
-from itertools import islice
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.persistence import Mapper
+from eventsourcing.persistence import Mapper, StoredEvent
 
 from ledger.domain.enrolment import Enrolment
 from ledger.domain.ids import enrolment_id, programme_id
 from ledger.domain.programme import Programme
+from ledger.domain.tail import EnrolmentTail
 from ledger.domain.timeline import Timeline
-from ledger.storage.session import Session
+from ledger.storage.session import NewEvent, Session
 
-MAX_TIMELINES = 120_000  # holds a payment round of a national programme between rounds
+WHOLE_CAPACITY = 20_000  # whole enrolments kept for the slow lane
+TAIL_CAPACITY = 4_000_000  # tails kept; beyond, the oldest are dropped and rebuilt if needed
 
 
 class Timelines:
-    """Programmes and enrolments by id, loaded in bulk through one session."""
+    """Programmes and enrolments of one batch, loaded in bulk through its session."""
 
-    def __init__(self, session: Session, mapper: Mapper[UUID], *, capacity: int = MAX_TIMELINES):
+    def __init__(self, session: Session, mapper: Mapper[UUID], *,
+                 whole_capacity: int = WHOLE_CAPACITY, tail_capacity: int = TAIL_CAPACITY):
         self.session = session
         self.mapper = mapper
-        self.capacity = capacity
-        self.by_id: OrderedDict[int, Timeline[Any]] = OrderedDict()
-        self.missing: set[int] = set()
+        self.whole_capacity = whole_capacity
+        self.tail_capacity = tail_capacity
+        self.programmes: dict[str, Programme | None] = {}  # by code; None: not registered
+        # programme code -> beneficiary -> its tail (None: never enrolled in that programme)
+        self.tails: dict[str, dict[str, EnrolmentTail | None]] = {}
+        self.whole: OrderedDict[int, Enrolment] = OrderedDict()
+        self.absent: set[int] = set()  # ids (as integers) with no events at all
+        # Staged events not yet known to be written, by timeline, for two windows: the one being
+        # checked and the one before it (appended in the background meanwhile).
+        self.unwritten: dict[int, list[NewEvent]] = {}
+        self.unwritten_before: dict[int, list[NewEvent]] = {}
 
-    def preload(self, ids: Iterable[UUID]) -> None:
-        """Load every not-yet-known timeline among `ids` with one round of queries."""
-        by_id, missing = self.by_id, self.missing
-        wanted = {i.int: i for i in ids if i.int not in by_id and i.int not in missing}
-        if not wanted:
-            return
-        loaded = self.session.load(wanted.values())
-        programmes: set[str] = set()
-        for originator_id, stored in loaded.items():
+    # -- loading -----------------------------------------------------------------------------
+
+    def knows(self, programme: str, beneficiary: str) -> bool:
+        by_beneficiary = self.tails.get(programme)
+        return by_beneficiary is not None and beneficiary in by_beneficiary
+
+    def preload(self, programmes: Iterable[str], enrolments: Iterable[tuple[str, str]],
+                others: Iterable[UUID] = ()) -> None:
+        """Load the programmes, enrolments (by programme and beneficiary) and other timelines
+        not known yet, with one round of queries."""
+        codes = [c for c in set(programmes) if c not in self.programmes]
+        pairs = [pair for pair in set(enrolments) if not self.knows(*pair)]
+        wanted = {programme_id(c) for c in codes} | {enrolment_id(*pair) for pair in pairs}
+        wanted |= {i for i in others if i.int not in self.absent and i.int not in self.whole}
+        if wanted:
+            self._materialise(wanted)
+        for code in codes:
+            self.programmes.setdefault(code, None)
+        for programme, beneficiary in pairs:
+            self.tails.setdefault(programme, {}).setdefault(beneficiary, None)
+
+    def _materialise(self, ids: Collection[UUID]) -> dict[int, Timeline[Any]]:
+        """Rebuild whole timelines from their stored rows and this batch's unwritten ones."""
+        loaded = self.session.load(ids)
+        rebuilt: dict[int, Timeline[Any]] = {}
+        enrolments: list[Enrolment] = []
+        for originator_id in ids:
+            key = originator_id.int
+            stored = loaded.get(originator_id, [])
+            newest = stored[-1].originator_version if stored else 0
+            for generation in (self.unwritten_before, self.unwritten):
+                for _, version, topic, state in generation.get(key, ()):
+                    if version > newest:
+                        stored.append(StoredEvent(originator_id, version, topic, state))
+                        newest = version
+            if not stored:
+                self.absent.add(key)
+                continue
             aggregate: Any = None
             for record in stored:
                 event = cast(Timeline.Event, self.mapper.to_domain_event(record))
                 aggregate = event.mutate(aggregate)
-            by_id[originator_id.int] = aggregate
-            if isinstance(aggregate, Enrolment):
-                programmes.add(aggregate.programme)
-        missing.update(key for key in wanted if key not in by_id)
-        self.preload(programme_id(code) for code in programmes)
-        for originator_id in loaded:
-            timeline = by_id[originator_id.int]
-            if isinstance(timeline, Enrolment):
-                timeline.bind(self.programme(timeline.programme))
+            rebuilt[key] = aggregate
+            self.absent.discard(key)
+            if isinstance(aggregate, Programme):
+                self.programmes[aggregate.code] = aggregate
+            elif isinstance(aggregate, Enrolment):
+                enrolments.append(aggregate)
+        missing = {e.programme for e in enrolments} - self.programmes.keys()
+        if missing:
+            self.preload(missing, ())
+        for enrolment in enrolments:
+            enrolment.bind(self.programmes.get(enrolment.programme))
+            self.keep_whole(enrolment)
+        return rebuilt
 
-    def get(self, originator_id: UUID) -> Timeline[Any] | None:
-        key = originator_id.int
-        found = self.by_id.get(key)
-        if found is not None:
-            self.by_id.move_to_end(key)
-        elif key not in self.missing:
-            self.preload([originator_id])
-            found = self.by_id.get(key)
-        return found
+    # -- finding -----------------------------------------------------------------------------
 
     def programme(self, code: str) -> Programme | None:
-        found = self.get(programme_id(code))
-        return found if isinstance(found, Programme) else None
+        try:
+            return self.programmes[code]
+        except KeyError:
+            self.preload([code], ())
+            return self.programmes[code]
+
+    def tail(self, programme: str, beneficiary: str) -> EnrolmentTail | None:
+        """The tail of an enrolment (None if the beneficiary was never enrolled in it)."""
+        by_beneficiary = self.tails.get(programme)
+        if by_beneficiary is not None:
+            try:
+                return by_beneficiary[beneficiary]
+            except KeyError:
+                pass
+        self.preload((), [(programme, beneficiary)])
+        return self.tails[programme][beneficiary]
 
     def enrolment(self, programme: str, beneficiary: str) -> Enrolment | None:
+        """The whole enrolment (None if the beneficiary was never enrolled in it)."""
+        if self.knows(programme, beneficiary) and self.tails[programme][beneficiary] is None:
+            return None
         found = self.get(enrolment_id(programme, beneficiary))
         return found if isinstance(found, Enrolment) else None
 
+    def get(self, originator_id: UUID) -> Timeline[Any] | None:
+        """A whole timeline, programme or enrolment."""
+        key = originator_id.int
+        whole = self.whole.get(key)
+        if whole is not None:
+            self.whole.move_to_end(key)
+            return whole
+        if key in self.absent:
+            return None
+        for programme in self.programmes.values():
+            if programme is not None and programme.id.int == key:
+                return programme
+        return self._materialise([originator_id]).get(key)
+
     def enrolments(self, ids: Collection[UUID]) -> list[Enrolment]:
-        self.preload(ids)
-        found = (self.by_id.get(i.int) for i in sorted(ids))
-        return [t for t in found if isinstance(t, Enrolment)]
+        """Whole enrolments, in id order."""
+        missing = [i for i in ids if i.int not in self.whole and i.int not in self.absent]
+        if missing:
+            self._materialise(missing)
+        found = (self.whole.get(i.int) for i in sorted(ids))
+        return [e for e in found if e is not None]
+
+    # -- keeping up with what the batch stages -------------------------------------------------
 
     def add(self, timeline: Timeline[Any]) -> None:
-        key = timeline.id.int
-        self.by_id[key] = timeline
-        self.missing.discard(key)
+        """A timeline the slow lane has just opened."""
+        self.absent.discard(timeline.id.int)
+        if isinstance(timeline, Programme):
+            self.programmes[timeline.code] = timeline
+        elif isinstance(timeline, Enrolment):
+            self.keep_whole(timeline)
 
-    def shrink(self) -> None:
-        """Drop the least recently used enrolments beyond capacity (call only when all are saved)."""
-        excess = len(self.by_id) - self.capacity
-        for key in list(islice(self.by_id, max(excess, 0))):
-            if isinstance(self.by_id[key], Enrolment):
-                del self.by_id[key]
+    def add_tail(self, tail: EnrolmentTail) -> None:
+        """An enrolment the fast lane has just opened."""
+        self.absent.discard(tail.key)
+        self.tails.setdefault(tail.programme, {})[tail.beneficiary] = tail
+
+    def keep_whole(self, enrolment: Enrolment) -> None:
+        """A whole enrolment as it now stands; its tail follows it."""
+        key = enrolment.id.int
+        self.tails.setdefault(enrolment.programme, {})[enrolment.beneficiary] = \
+            EnrolmentTail.of(enrolment)
+        self.whole[key] = enrolment
+        self.whole.move_to_end(key)
+        if len(self.whole) > self.whole_capacity:
+            self.whole.popitem(last=False)
+
+    def advanced(self, key: int) -> None:
+        """The fast lane moved a tail on: its whole aggregate (if kept) is out of date."""
+        if self.whole:
+            self.whole.pop(key, None)
+
+    def staged(self, key: int, event: NewEvent) -> None:
+        found = self.unwritten.get(key)
+        if found is None:
+            self.unwritten[key] = [event]
+        else:
+            found.append(event)
+
+    def next_window(self) -> None:
+        """The window before the last is written: forget its rows, and tails beyond capacity."""
+        self.unwritten_before = self.unwritten
+        self.unwritten = {}
+        count = sum(len(by_beneficiary) for by_beneficiary in self.tails.values())
+        if count > self.tail_capacity:
+            # The oldest half of each programme's: any of them is rebuilt if it is needed again.
+            for by_beneficiary in self.tails.values():
+                for beneficiary in list(by_beneficiary)[: len(by_beneficiary) // 2]:
+                    del by_beneficiary[beneficiary]
+            self.whole.clear()

@@ -10,9 +10,7 @@ from __future__ import annotations
 import hashlib
 import struct
 
-from ledger.storage.session import Row
-
-StoredRow = Row | tuple[int, str, int, str, bytes, bytes | None]
+StoredRow = tuple[int, str, int, str, bytes] | tuple[int, str, int, str, bytes, bytes | None]
 """A stored event's columns, perhaps followed by its link's digest (which is not hashed)."""
 
 _HEADER = struct.Struct(">QQ")

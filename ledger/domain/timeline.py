@@ -93,6 +93,12 @@ class Timeline(Aggregate, Generic[FoldT]):
         """Every event in recording order, retractions included."""
         return list(self._events)
 
+    @property
+    def last_effective(self) -> dt.date | None:
+        """The latest effective date of any event but a retraction (retracted ones included):
+        an event on or after it sorts last."""
+        return self._last_effective
+
     def event(self, event_id: str) -> Timeline.Event | None:
         return self._by_event_id.get(event_id)
 

@@ -18,9 +18,11 @@ from ledger.storage.session import (
     ChainLink,
     Key,
     LedgerStore,
-    Placement,
+    NewKey,
+    NewPlacement,
     Row,
     Session,
+    finish_writes,
 )
 
 
@@ -29,7 +31,7 @@ class PostgresSession(Session):
         self.cursor = cursor
         self.names = names
 
-    def find_keys(self, keys: Collection[str]) -> dict[str, Key]:
+    def _find_keys(self, keys: Collection[str]) -> dict[str, Key]:
         if not keys:
             return {}
         self.cursor.execute(
@@ -40,7 +42,7 @@ class PostgresSession(Session):
         )
         return {k: Key(k, UUID(str(o)), d) for k, o, d in self.cursor.fetchall()}
 
-    def load(self, originator_ids: Collection[UUID]) -> dict[UUID, list[StoredEvent]]:
+    def _load(self, originator_ids: Collection[UUID]) -> dict[UUID, list[StoredEvent]]:
         loaded: dict[UUID, list[StoredEvent]] = {}
         if not originator_ids:
             return loaded
@@ -57,7 +59,7 @@ class PostgresSession(Session):
             )
         return loaded
 
-    def placements(self, programme: str, districts: Collection[str] | None) -> set[UUID]:
+    def _placements(self, programme: str, districts: Collection[str] | None) -> set[UUID]:
         if districts is None:
             self.cursor.execute(
                 sql.SQL("SELECT originator_id FROM {} WHERE programme = %s").format(
@@ -74,7 +76,7 @@ class PostgresSession(Session):
             )
         return {row[0] for row in self.cursor.fetchall()}
 
-    def last_state(self) -> bytes | None:
+    def _last_state(self) -> bytes | None:
         self.cursor.execute(
             sql.SQL("SELECT state FROM {} ORDER BY notification_id DESC LIMIT 1").format(
                 self.names.events
@@ -98,8 +100,8 @@ class PostgresSession(Session):
             return top, GENESIS
         return max(top, int(last[0])), bytes(last[1])
 
-    def _insert(self, rows: Sequence[Row], links: Sequence[ChainLink], keys: Sequence[Key],
-                placements: Sequence[Placement]) -> None:
+    def _insert(self, rows: Sequence[Row], links: bytes, keys: Sequence[NewKey],
+                placements: Sequence[NewPlacement]) -> None:
         try:
             with self.cursor.copy(
                 sql.SQL(
@@ -112,13 +114,13 @@ class PostgresSession(Session):
             with self.cursor.copy(
                 sql.SQL("COPY {} (position, digest) FROM STDIN").format(self.names.chain)
             ) as copy:
-                for link in links:
-                    copy.write_row((link.position, link.digest))
+                for i, row in enumerate(rows):
+                    copy.write_row((row[0], links[32 * i : 32 * i + 32]))
             with self.cursor.copy(
                 sql.SQL("COPY {} (key, originator_id, digest) FROM STDIN").format(self.names.keys)
             ) as copy:
                 for key in keys:
-                    copy.write_row((key.key, key.originator_id, key.digest))
+                    copy.write_row(key)
             if placements:
                 # One statement, not executemany: the server's idle-in-transaction timeout only
                 # watches a session between statements it has seen complete.
@@ -129,9 +131,9 @@ class PostgresSession(Session):
                         "ON CONFLICT DO NOTHING"
                     ).format(self.names.placements),
                     (
-                        [p.programme for p in placements],
-                        [p.district for p in placements],
-                        [p.originator_id for p in placements],
+                        [p[0] for p in placements],
+                        [p[1] for p in placements],
+                        [p[2] for p in placements],
                     ),
                 )
         except psycopg.errors.UniqueViolation as conflict:
@@ -178,7 +180,13 @@ class LedgerPostgresRecorder(LedgerStore, PostgresApplicationRecorder):
                     cursor.execute(
                         sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(self.names.events)
                     )
-                yield PostgresSession(cursor, self.names)
+                session = PostgresSession(cursor, self.names)
+                try:
+                    yield session
+                except BaseException:
+                    finish_writes(session, failed=True)
+                    raise
+                finish_writes(session, failed=False)
                 if lock:
                     # Positions are chosen by the ledger, not the sequence; keep it ahead of them.
                     cursor.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -11,10 +12,20 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from ledger.storage.chain import GENESIS, link
+from ledger.audit.digest import row_link
+from ledger.storage.chain import GENESIS
 
 Row = tuple[int, str, int, str, bytes]
 """A stored event as read in bulk: (position, originator_id, originator_version, topic, state)."""
+
+NewEvent = tuple[str, int, str, bytes]
+"""An event to store: (originator id as 32 hex digits, originator_version, topic, state)."""
+
+NewKey = tuple[str, str, str]
+"""A ledger-wide unique key to store: (key, originator id as hex, digest)."""
+
+NewPlacement = tuple[str, str, str]
+"""An enrolment placed in a district, to store: (programme, district, originator id as hex)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,65 +38,114 @@ class Key:
 
 
 @dataclass(frozen=True, slots=True)
-class Placement:
-    """An enrolment has, at some time, placed its beneficiary in a district."""
-
-    programme: str
-    district: str
-    originator_id: UUID
-
-
-@dataclass(frozen=True, slots=True)
 class ChainLink:
     position: int
     digest: bytes
 
 
 class Session(ABC):
-    """Reads (and, when writable, appends) inside one database transaction."""
+    """Reads and appends inside one database transaction.
 
-    @abstractmethod
-    def find_keys(self, keys: Collection[str]) -> dict[str, Key]: ...
+    Appends may be written by a background thread (`write_behind`) while the caller goes on
+    checking the next lines: the database does that work with the GIL released. Every read
+    first waits for the appends before it, so a session always reads what it has written.
+    """
 
-    @abstractmethod
-    def load(self, originator_ids: Collection[UUID]) -> dict[UUID, list[StoredEvent]]: ...
+    _writer: ThreadPoolExecutor | None = None
+    _writes: list[Future[None]]
+    _top: tuple[int, bytes] | None = None
 
-    @abstractmethod
-    def placements(self, programme: str, districts: Collection[str] | None) -> set[UUID]: ...
+    def write_behind(self) -> None:
+        """From now on, write appended events on a background thread (in order)."""
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-writer")
+        self._writes = []
 
-    @abstractmethod
+    def barrier(self) -> None:
+        """Wait until every append so far is written; raise what a background write raised."""
+        if self._writer is None:
+            return
+        writes, self._writes = self._writes, []
+        for write in writes:
+            write.result()
+
+    def close_writer(self, *, failed: bool) -> None:
+        """Stop the background thread: after its writes (or, when the transaction failed and
+        will be rolled back, after the one in progress)."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.shutdown(wait=True, cancel_futures=failed)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def find_keys(self, keys: Collection[str]) -> dict[str, Key]:
+        self.barrier()
+        return self._find_keys(keys)
+
+    def load(self, originator_ids: Collection[UUID]) -> dict[UUID, list[StoredEvent]]:
+        self.barrier()
+        return self._load(originator_ids)
+
+    def placements(self, programme: str, districts: Collection[str] | None) -> set[UUID]:
+        self.barrier()
+        return self._placements(programme, districts)
+
     def last_state(self) -> bytes | None:
         """The state of the last stored event (its recorded time bounds the next one's)."""
+        self.barrier()
+        return self._last_state()
+
+    # -- appending ----------------------------------------------------------------------------
+
+    def append(
+        self,
+        events: Sequence[NewEvent],
+        keys: Sequence[NewKey] = (),
+        placements: Sequence[NewPlacement] = (),
+    ) -> range:
+        """Store events at the next positions, chaining each; return the positions."""
+        if self._top is None:
+            self.barrier()
+            self._top = self._head()
+        position, digest = self._top
+        first = position + 1
+        rows: list[Row] = []
+        links = bytearray()
+        for originator_hex, version, topic, state in events:
+            position += 1
+            row = (position, originator_hex, version, topic, state)
+            digest = row_link(digest, row)
+            rows.append(row)
+            links += digest
+        self._top = (position, digest)
+        if self._writer is None:
+            self._insert(rows, bytes(links), keys, placements)
+        else:
+            self._writes.append(self._writer.submit(self._insert, rows, bytes(links), keys,
+                                                    placements))
+        return range(first, position + 1)
+
+    # -- what each database provides --------------------------------------------------------
+
+    @abstractmethod
+    def _find_keys(self, keys: Collection[str]) -> dict[str, Key]: ...
+
+    @abstractmethod
+    def _load(self, originator_ids: Collection[UUID]) -> dict[UUID, list[StoredEvent]]: ...
+
+    @abstractmethod
+    def _placements(self, programme: str, districts: Collection[str] | None) -> set[UUID]: ...
+
+    @abstractmethod
+    def _last_state(self) -> bytes | None: ...
 
     @abstractmethod
     def _head(self) -> tuple[int, bytes]:
         """The highest position ever used and the digest of the last chain link."""
 
     @abstractmethod
-    def _insert(self, rows: Sequence[Row], links: Sequence[ChainLink], keys: Sequence[Key],
-                placements: Sequence[Placement]) -> None: ...
-
-    def append(
-        self,
-        events: Sequence[StoredEvent],
-        keys: Sequence[Key] = (),
-        placements: Sequence[Placement] = (),
-    ) -> list[int]:
-        """Store events at the next positions, chaining each; return the positions."""
-        position, digest = self._head()
-        rows: list[Row] = []
-        links: list[ChainLink] = []
-        for event in events:
-            position += 1
-            originator_id = event.originator_id
-            assert isinstance(originator_id, UUID)
-            digest = link(digest, position, originator_id, event.originator_version,
-                          event.topic, event.state)
-            rows.append((position, originator_id.hex, event.originator_version, event.topic,
-                         event.state))
-            links.append(ChainLink(position, digest))
-        self._insert(rows, links, keys, placements)
-        return [row[0] for row in rows]
+    def _insert(self, rows: Sequence[Row], links: bytes, keys: Sequence[NewKey],
+                placements: Sequence[NewPlacement]) -> None:
+        """Insert events with their chain links (32 bytes each, in order), keys and placements."""
 
 
 class LedgerStore(ABC):
@@ -113,8 +173,13 @@ class LedgerStore(ABC):
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
         """The library's own saves go through the ledger's session, so they are chained too."""
+        events: list[NewEvent] = []
+        for event in stored_events:
+            originator_id = event.originator_id
+            assert isinstance(originator_id, UUID)
+            events.append((originator_id.hex, event.originator_version, event.topic, event.state))
         with self.writing() as session:
-            return session.append(stored_events, kwargs.get("keys", ()), kwargs.get("placements", ()))
+            return list(session.append(events))
 
     def iter_rows(self, after: int = 0, batch: int = 50_000) -> Iterator[list[Row]]:
         while True:
@@ -125,4 +190,15 @@ class LedgerStore(ABC):
             after = rows[-1][0]
 
 
-__all__ = ["GENESIS", "ChainLink", "Key", "LedgerStore", "Placement", "Row", "Session"]
+def finish_writes(session: Session, *, failed: bool) -> None:
+    """At the end of a write transaction: every background write done (and any error raised),
+    or, when it failed, the writer stopped — either way before the commit or the rollback."""
+    try:
+        if not failed:
+            session.barrier()
+    finally:
+        session.close_writer(failed=failed)
+
+
+__all__ = ["GENESIS", "ChainLink", "Key", "LedgerStore", "NewEvent", "NewKey", "NewPlacement",
+           "Row", "Session", "finish_writes"]

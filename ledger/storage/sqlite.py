@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from uuid import UUID
 
+import orjson
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
@@ -15,9 +16,11 @@ from ledger.storage.session import (
     ChainLink,
     Key,
     LedgerStore,
-    Placement,
+    NewKey,
+    NewPlacement,
     Row,
     Session,
+    finish_writes,
 )
 
 _CHUNK = 500  # host parameters per IN (...) list, well under SQLite's limit
@@ -29,8 +32,21 @@ class SQLiteSession(Session):
     def __init__(self, connection: sqlite3.Connection, table: str):
         self.db = connection
         self.table = table
+        name = _quoted(table)
+        # One statement per table and append: SQLite reads the rows out of one JSON index (and
+        # the states out of one blob) in C, with the GIL released for the whole statement, so a
+        # background writer really runs beside the checking of the next lines.
+        self._insert_events = (
+            f"INSERT INTO {name} (rowid, originator_id, originator_version, topic, state) "
+            "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, "
+            "substr(?2, value ->> 4, value ->> 5) FROM json_each(?1)"
+        )
+        self._insert_links = (
+            "INSERT INTO ledger_chain (position, digest) "
+            "SELECT value ->> 0, substr(?2, key * 32 + 1, 32) FROM json_each(?1)"
+        )
 
-    def find_keys(self, keys: Collection[str]) -> dict[str, Key]:
+    def _find_keys(self, keys: Collection[str]) -> dict[str, Key]:
         found: dict[str, Key] = {}
         for chunk in _chunks(list(keys)):
             marks = ",".join("?" * len(chunk))
@@ -40,7 +56,7 @@ class SQLiteSession(Session):
                 found[key] = Key(key, UUID(originator_id), digest)
         return found
 
-    def load(self, originator_ids: Collection[UUID]) -> dict[UUID, list[StoredEvent]]:
+    def _load(self, originator_ids: Collection[UUID]) -> dict[UUID, list[StoredEvent]]:
         loaded: dict[UUID, list[StoredEvent]] = {}
         for chunk in _chunks([i.hex for i in originator_ids]):
             marks = ",".join("?" * len(chunk))
@@ -55,7 +71,7 @@ class SQLiteSession(Session):
                 loaded.setdefault(uuid, []).append(StoredEvent(uuid, version, topic, state))
         return loaded
 
-    def placements(self, programme: str, districts: Collection[str] | None) -> set[UUID]:
+    def _placements(self, programme: str, districts: Collection[str] | None) -> set[UUID]:
         if districts is None:
             rows = self.db.execute(
                 "SELECT originator_id FROM ledger_placements WHERE programme = ?", (programme,)
@@ -70,7 +86,7 @@ class SQLiteSession(Session):
             found.update(UUID(r[0]) for r in rows)
         return found
 
-    def last_state(self) -> bytes | None:
+    def _last_state(self) -> bytes | None:
         row = self.db.execute(
             f"SELECT state FROM {self.table} ORDER BY rowid DESC LIMIT 1"
         ).fetchone()
@@ -85,27 +101,31 @@ class SQLiteSession(Session):
             return top, GENESIS
         return max(top, last[0]), bytes(last[1])
 
-    def _insert(self, rows: Sequence[Row], links: Sequence[ChainLink], keys: Sequence[Key],
-                placements: Sequence[Placement]) -> None:
+    def _insert(self, rows: Sequence[Row], links: bytes, keys: Sequence[NewKey],
+                placements: Sequence[NewPlacement]) -> None:
+        index: list[tuple[int, str, int, str, int, int]] = []
+        offset = 1  # substr counts from 1
+        for position, originator_id, version, topic, state in rows:
+            index.append((position, originator_id, version, topic, offset, len(state)))
+            offset += len(state)
+        states = b"".join(row[4] for row in rows)
         try:
-            self.db.executemany(
-                f"INSERT INTO {self.table} (rowid, originator_id, originator_version, topic, state)"
-                " VALUES (?, ?, ?, ?, ?)",
-                rows,
-            )
-            self.db.executemany(
-                "INSERT INTO ledger_chain (position, digest) VALUES (?, ?)",
-                [(link.position, link.digest) for link in links],
-            )
-            self.db.executemany(
-                "INSERT INTO ledger_keys (key, originator_id, digest) VALUES (?, ?, ?)",
-                [(k.key, k.originator_id.hex, k.digest) for k in keys],
-            )
-            self.db.executemany(
-                "INSERT OR IGNORE INTO ledger_placements (programme, district, originator_id) "
-                "VALUES (?, ?, ?)",
-                [(p.programme, p.district, p.originator_id.hex) for p in placements],
-            )
+            if rows:
+                self.db.execute(self._insert_events, (orjson.dumps(index).decode(), states))
+                positions = orjson.dumps([row[0] for row in rows]).decode()
+                self.db.execute(self._insert_links, (positions, links))
+            if keys:
+                self.db.execute(
+                    "INSERT INTO ledger_keys (key, originator_id, digest) "
+                    "SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)",
+                    (orjson.dumps(keys).decode(),),
+                )
+            if placements:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO ledger_placements (programme, district, originator_id) "
+                    "SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)",
+                    (orjson.dumps(placements).decode(),),
+                )
         except sqlite3.IntegrityError as conflict:
             raise IntegrityError(conflict) from conflict
 
@@ -150,11 +170,14 @@ class LedgerSQLiteRecorder(LedgerStore, SQLiteApplicationRecorder):
                 connection.execute(begin)
             except sqlite3.OperationalError as busy:
                 raise OperationalError(busy) from busy
+            session = SQLiteSession(connection, self.events_table_name)
             try:
-                yield SQLiteSession(connection, self.events_table_name)
+                yield session
             except BaseException:
+                finish_writes(session, failed=True)
                 connection.rollback()
                 raise
+            finish_writes(session, failed=False)
             connection.commit()
         finally:
             connection.close()
@@ -199,6 +222,10 @@ class LedgerSQLiteRecorder(LedgerStore, SQLiteApplicationRecorder):
             ]
         finally:
             connection.close()
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
 
 
 def _chunks(items: list[str]) -> Iterator[list[str]]:
