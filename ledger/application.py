@@ -43,6 +43,10 @@ class Ledger(Application[UUID]):
 
     # -- recording -----------------------------------------------------------------------------
 
+    def now(self) -> dt.datetime:
+        """The ledger's clock: what stamps events recorded without `--historical`."""
+        return dt.datetime.now(dt.UTC)
+
     def record(
         self,
         lines: Iterable[Line],
@@ -58,7 +62,7 @@ class Ledger(Application[UUID]):
                 self.mapper,
                 operator=operator,
                 historical=historical,
-                now=dt.datetime.now(dt.UTC),
+                now=self.now(),
                 progress=progress,
             )
             return batch.run(lines)

@@ -66,17 +66,19 @@ class Fact:
         return self.identity()[0]
 
 
-_orders: dict[tuple[str, frozenset[str]], tuple[str, ...]] = {}
+_orders: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
 
 
 def _digest_order(event: str, fields: Mapping[str, Any]) -> tuple[str, ...]:
-    """The fields a digest covers, sorted by name (the same few sets over and over)."""
-    names = frozenset(fields)
-    order = _orders.get((event, names))
-    if order is None:
-        order = _orders[(event, names)] = tuple(
-            k for k in sorted(names) if not (k == "currency" and event == "PaymentRecorded")
-        )
+    """The fields a digest covers, sorted by name (an event's fields are nearly always the
+    same set: that set's order is kept, and any other is sorted afresh)."""
+    known = _orders.get(event)
+    if known is not None and len(known[0]) == len(fields) and known[0].issuperset(fields):
+        return known[1]
+    order = tuple(
+        k for k in sorted(fields) if not (k == "currency" and event == "PaymentRecorded")
+    )
+    _orders[event] = (frozenset(fields), order)
     return order
 
 

@@ -32,12 +32,11 @@ TAIL_CAPACITY = 4_000_000  # tails kept; beyond, the oldest are dropped and rebu
 class Timelines:
     """Programmes and enrolments of one batch, loaded in bulk through its session."""
 
-    def __init__(self, session: Session, mapper: Mapper[UUID], *,
-                 whole_capacity: int = WHOLE_CAPACITY, tail_capacity: int = TAIL_CAPACITY):
+    def __init__(self, session: Session, mapper: Mapper[UUID]):
         self.session = session
         self.mapper = mapper
-        self.whole_capacity = whole_capacity
-        self.tail_capacity = tail_capacity
+        self.whole_capacity = WHOLE_CAPACITY
+        self.tail_capacity = TAIL_CAPACITY
         self.programmes: dict[str, Programme | None] = {}  # by code; None: not registered
         # programme code -> beneficiary -> its tail (None: never enrolled in that programme)
         self.tails: dict[str, dict[str, EnrolmentTail | None]] = {}
@@ -146,12 +145,19 @@ class Timelines:
         return self._materialise([originator_id]).get(key)
 
     def enrolments(self, ids: Collection[UUID]) -> list[Enrolment]:
-        """Whole enrolments, in id order."""
-        missing = [i for i in ids if i.int not in self.whole and i.int not in self.absent]
+        """Whole enrolments, in id order (all of them, however many the LRU keeps)."""
+        found: dict[int, Timeline[Any]] = {}
+        missing: list[UUID] = []
+        for originator_id in ids:
+            whole = self.whole.get(originator_id.int)
+            if whole is not None:
+                found[originator_id.int] = whole
+            elif originator_id.int not in self.absent:
+                missing.append(originator_id)
         if missing:
-            self._materialise(missing)
-        found = (self.whole.get(i.int) for i in sorted(ids))
-        return [e for e in found if e is not None]
+            found.update(self._materialise(missing))
+        ordered = (found.get(i.int) for i in sorted(ids))
+        return [e for e in ordered if isinstance(e, Enrolment)]
 
     # -- keeping up with what the batch stages -------------------------------------------------
 

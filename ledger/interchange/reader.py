@@ -37,19 +37,18 @@ def read_facts(path: Path) -> Iterator[Fact | list[FieldError]]:
     line_no = 0
     with stream:
         try:
-            while True:
-                raw = _next_line(stream)
-                if raw is None:
-                    return
+            readline = stream.readline
+            while raw := readline(MAX_LINE_BYTES + 1):
                 line_no += 1
                 origin = Origin(source, line_no)
-                if isinstance(raw, FieldError):
-                    yield [FieldError(origin, raw.field, raw.reason)]
+                if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                    _skip_rest_of_line(stream)
+                    yield [FieldError(origin, "line", f"is longer than {MAX_LINE_BYTES} bytes")]
                     continue
                 if line_no == 1 and raw.startswith(_BOM):
                     raw = raw[len(_BOM) :]
                 raw = raw.rstrip(b"\r\n")
-                if not raw.strip():
+                if not raw or raw.isspace():
                     continue
                 yield decode_line(raw, origin)
         except (EOFError, gzip.BadGzipFile, zlib.error) as broken:
@@ -63,17 +62,12 @@ def _open(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
-def _next_line(stream: IO[bytes]) -> bytes | FieldError | None:
-    raw = stream.readline(MAX_LINE_BYTES + 1)
-    if not raw:
-        return None
-    if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-        while True:  # skip the rest of the oversized line without holding it
-            rest = stream.readline(MAX_LINE_BYTES)
-            if not rest or rest.endswith(b"\n"):
-                break
-        return FieldError(Origin("", 0), "line", f"is longer than {MAX_LINE_BYTES} bytes")
-    return raw
+def _skip_rest_of_line(stream: IO[bytes]) -> None:
+    """Read past the rest of an oversized line without holding it."""
+    while True:
+        rest = stream.readline(MAX_LINE_BYTES)
+        if not rest or rest.endswith(b"\n"):
+            return
 
 
 def decode_line(raw: bytes, origin: Origin) -> Fact | list[FieldError]:

@@ -23,7 +23,6 @@ from ledger.storage.session import (
     finish_writes,
 )
 
-_CHUNK = 500  # host parameters per IN (...) list, well under SQLite's limit
 BUSY_TIMEOUT_S = 300.0
 CACHE_KIB = 128 * 1024
 
@@ -47,28 +46,29 @@ class SQLiteSession(Session):
         )
 
     def _find_keys(self, keys: Collection[str]) -> dict[str, Key]:
-        found: dict[str, Key] = {}
-        for chunk in _chunks(list(keys)):
-            marks = ",".join("?" * len(chunk))
-            for key, originator_id, digest in self.db.execute(
-                f"SELECT key, originator_id, digest FROM ledger_keys WHERE key IN ({marks})", chunk
-            ):
-                found[key] = Key(key, UUID(originator_id), digest)
-        return found
+        if not keys:
+            return {}
+        rows = self.db.execute(
+            "SELECT key, originator_id, digest FROM ledger_keys "
+            "WHERE key IN (SELECT value FROM json_each(?))",
+            (orjson.dumps(list(keys)).decode(),),
+        )
+        return {key: Key(key, UUID(originator_id), digest) for key, originator_id, digest in rows}
 
     def _load(self, originator_ids: Collection[UUID]) -> dict[UUID, list[StoredEvent]]:
         loaded: dict[UUID, list[StoredEvent]] = {}
-        for chunk in _chunks([i.hex for i in originator_ids]):
-            marks = ",".join("?" * len(chunk))
-            cursor = self.db.execute(
-                "SELECT originator_id, originator_version, topic, state "
-                f"FROM {self.table} WHERE originator_id IN ({marks}) "
-                "ORDER BY originator_id, originator_version",
-                chunk,
-            )
-            for originator_id, version, topic, state in cursor:
-                uuid = UUID(originator_id)
-                loaded.setdefault(uuid, []).append(StoredEvent(uuid, version, topic, state))
+        if not originator_ids:
+            return loaded
+        by_hex = {i.hex: i for i in originator_ids}
+        cursor = self.db.execute(
+            "SELECT originator_id, originator_version, topic, state "
+            f"FROM {_quoted(self.table)} WHERE originator_id IN (SELECT value FROM json_each(?)) "
+            "ORDER BY originator_id, originator_version",
+            (orjson.dumps(list(by_hex)).decode(),),
+        )
+        for originator_id, version, topic, state in cursor:
+            uuid = by_hex[originator_id]
+            loaded.setdefault(uuid, []).append(StoredEvent(uuid, version, topic, state))
         return loaded
 
     def _placements(self, programme: str, districts: Collection[str] | None) -> set[UUID]:
@@ -227,7 +227,3 @@ class LedgerSQLiteRecorder(LedgerStore, SQLiteApplicationRecorder):
 def _quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
-
-def _chunks(items: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
