@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import islice
@@ -24,12 +25,13 @@ from eventsourcing.persistence import Mapper
 from ledger.domain.enrolment import Enrolment
 from ledger.domain.errors import RuleViolation
 from ledger.domain.ids import enrolment_id
-from ledger.domain.programme import Programme
+from ledger.domain.programme import Programme, ProgrammeFold
 from ledger.domain.tail import EnrolmentTail
 from ledger.domain.timeline import Meta, Timeline, event_name
 from ledger.errors import BatchRefused
 from ledger.facts import Fact
 from ledger.interchange.schema import FieldError
+from ledger.seen import SeenIds
 from ledger.storage.encoding import (
     Layout,
     layout,
@@ -99,7 +101,12 @@ class Batch:
         self.window_payments: dict[str, tuple[str, str]] = {}  # key -> (timeline hex, event id)
         self.events_before: dict[str, str] = {}
         self.payments_before: dict[str, tuple[str, str]] = {}
-        self.lines_of: dict[str, int] = {}  # event id -> line, for the whole batch
+        # The line of each id recorded in this window and the one before; for older windows,
+        # the ids seen (a Bloom filter) and the line of every staged event, in position order.
+        self.window_lines: dict[str, int] = {}
+        self.lines_before: dict[str, int] = {}
+        self.seen = SeenIds()
+        self.staged_lines = array("I")
         self.placed: dict[tuple[str, str], set[int]] = {}  # enrolments placed, by UUID int
         self.pending: list[NewEvent] = []
         self.pending_keys: list[NewKey] = []
@@ -151,6 +158,7 @@ class Batch:
 
     def _next_window(self) -> None:
         self.known_keys.clear()
+        self.lines_before, self.window_lines = self.window_lines, {}
         self.events_before, self.window_events = self.window_events, {}
         self.payments_before, self.window_payments = self.window_payments, {}
         self.timelines.next_window()
@@ -196,10 +204,12 @@ class Batch:
             self.refusals.append(FieldError(fact.origin, violation.field, str(violation)))
 
     def _apply(self, fact: Fact, event_id: str, digest: str) -> None:
-        earlier = self.lines_of.get(event_id)
+        known = self.known_keys.get("id:" + event_id)
+        earlier = self.window_lines.get(event_id) or self.lines_before.get(event_id)
+        if earlier is None and known is not None and event_id in self.seen:
+            earlier = self._line_in_batch(known, event_id)
         if earlier is not None:
             raise RuleViolation(None, f"{event_id!r} is also the id of line {earlier}", field="id")
-        known = self.known_keys.get("id:" + event_id)
         if known is not None:
             if known.digest != digest:
                 raise RuleViolation(
@@ -221,6 +231,18 @@ class Batch:
         )
         timeline = _HANDLERS[fact.event](self, fact, meta)
         self._stage(fact, timeline, digest)
+
+    def _line_in_batch(self, known: Key, event_id: str) -> int | None:
+        """The line of this batch that recorded `event_id`, if it was this batch (not before)."""
+        first = self.receipt.first_position
+        timeline = self.timelines.get(known.originator_id) if first is not None else None
+        event = timeline.event(event_id) if timeline is not None else None
+        if first is None or event is None:
+            return None
+        position = self.session.position(known.originator_id, event.originator_version)
+        if position is None or position < first:
+            return None
+        return self.staged_lines[position - first]
 
     def _check_repeated_payment(self, fact: Fact) -> None:
         """A payment's currency is left out of its digest (it can only be the programme's); a
@@ -302,7 +324,9 @@ class Batch:
                    name: str, effective: dt.date, recorded: dt.datetime) -> None:
         self.pending.append(row)
         self.pending_keys.append(("id:" + event_id, row[0], digest))
-        self.lines_of[event_id] = line
+        self.window_lines[event_id] = line
+        self.seen.add(event_id)
+        self.staged_lines.append(line)
         self.timelines.staged(key, row)
         if len(self.pending_detail) + self.receipt.count < RECEIPT_DETAIL:
             self.pending_detail.append((event_id, name, effective, recorded))
@@ -341,6 +365,14 @@ class Batch:
         if programme is None or programme.registration is None:
             raise RuleViolation(1, f"programme {code!r} is not registered", field="programme")
         return programme
+
+    def coverage(self, code: str) -> ProgrammeFold:
+        """The fold of a registered programme (its registration and coverage as they stand)."""
+        programme = self.timelines.programme(code)
+        fold = programme.state if programme is not None else None
+        if fold is None or fold.registration is None:
+            raise RuleViolation(1, f"programme {code!r} is not registered", field="programme")
+        return fold
 
     def enrolment(self, fact: Fact, rule: int) -> Enrolment:
         programme = self.programme(fact.fields["programme"])
@@ -520,15 +552,15 @@ def _stage_fast(batch: Batch, fact: Fact, tail: EnrolmentTail, event: Layout, ev
 def _enrol_fast(batch: Batch, fact: Fact, event_id: str, digest: str,
                 recorded: dt.datetime) -> bool:
     f = fact.fields
-    programme = batch.programme(f["programme"])
-    code, beneficiary, district, birth_date = (programme.code, f["beneficiary"], f["district"],
+    code, beneficiary, district, birth_date = (f["programme"], f["beneficiary"], f["district"],
                                                f["birth_date"])
+    fold = batch.coverage(code)
     tail = batch.timelines.tail(code, beneficiary)
     fresh = tail is None
     if tail is None:
         originator_id = enrolment_id(code, beneficiary)
         tail = EnrolmentTail(originator_id.int, originator_id.hex, code, beneficiary, 0, None)
-    if not tail.enrol_if_accepted(programme, district, fact.effective_date, birth_date):
+    if not tail.enrol_if_accepted(fold, district, fact.effective_date, birth_date):
         return False
     if fresh:
         batch.timelines.add_tail(tail)
@@ -548,10 +580,10 @@ def _enrol_fast(batch: Batch, fact: Fact, event_id: str, digest: str,
 def _transfer_fast(batch: Batch, fact: Fact, event_id: str, digest: str,
                    recorded: dt.datetime) -> bool:
     f = fact.fields
-    programme = batch.programme(f["programme"])
-    tail = batch.timelines.tail(programme.code, f["beneficiary"])
+    fold = batch.coverage(f["programme"])
+    tail = batch.timelines.tail(f["programme"], f["beneficiary"])
     district = f["district"]
-    if tail is None or not tail.transfer_if_accepted(programme, district, fact.effective_date):
+    if tail is None or not tail.transfer_if_accepted(fold, district, fact.effective_date):
         return False
     state = {
         "timestamp": stored_time(recorded), "event_id": event_id,
@@ -567,9 +599,9 @@ def _transfer_fast(batch: Batch, fact: Fact, event_id: str, digest: str,
 def _exit_fast(batch: Batch, fact: Fact, event_id: str, digest: str,
                recorded: dt.datetime) -> bool:
     f = fact.fields
-    programme = batch.programme(f["programme"])
-    tail = batch.timelines.tail(programme.code, f["beneficiary"])
-    if tail is None or not tail.exit_if_accepted(programme, fact.effective_date):
+    fold = batch.coverage(f["programme"])
+    tail = batch.timelines.tail(f["programme"], f["beneficiary"])
+    if tail is None or not tail.exit_if_accepted(fold, fact.effective_date):
         return False
     state = {
         "timestamp": stored_time(recorded), "event_id": event_id,
@@ -584,14 +616,15 @@ def _exit_fast(batch: Batch, fact: Fact, event_id: str, digest: str,
 def _pay_fast(batch: Batch, fact: Fact, event_id: str, digest: str,
               recorded: dt.datetime) -> bool:
     f = fact.fields
-    programme = batch.programme(f["programme"])
-    tail = batch.timelines.tail(programme.code, f["beneficiary"])
+    code = f["programme"]
+    fold = batch.coverage(code)
+    tail = batch.timelines.tail(code, f["beneficiary"])
     if tail is None:
         return False
-    payment_key = _payment_key(programme.code, f["payment"])
-    currency = f["currency"] or programme.currency or ""
+    payment_key = _payment_key(code, f["payment"])
+    currency = f["currency"] or fold.registration.currency or ""  # type: ignore[union-attr]
     if not batch.payment_free(payment_key) or \
-            not tail.pay_if_accepted(programme, fact.effective_date, currency):
+            not tail.pay_if_accepted(fold, fact.effective_date, currency):
         return False
     state = {
         "timestamp": stored_time(recorded), "event_id": event_id,

@@ -48,11 +48,12 @@ class Fact:
         it and one that relies on the default say the same thing.
         """
         fields = self.fields
-        parts = [self.event, self.effective_date.isoformat(), _canonical(self.note)]
-        for key in _digest_order(self.event, fields):
-            value = fields[key]
-            parts.append(f"{key}={value if value.__class__ is str else _canonical(value)}")
-        text = "\x1f".join(parts)
+        order, template = _digest_template(self.event, fields)
+        text = template.format(
+            self.effective_date.isoformat(),
+            _canonical(self.note),
+            *[v if v.__class__ is str else _canonical(v) for v in map(fields.__getitem__, order)],
+        )
         return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
     def identity(self) -> tuple[str, str]:
@@ -66,20 +67,22 @@ class Fact:
         return self.identity()[0]
 
 
-_orders: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
+_templates: dict[str, tuple[frozenset[str], tuple[str, ...], str]] = {}
 
 
-def _digest_order(event: str, fields: Mapping[str, Any]) -> tuple[str, ...]:
-    """The fields a digest covers, sorted by name (an event's fields are nearly always the
-    same set: that set's order is kept, and any other is sorted afresh)."""
-    known = _orders.get(event)
-    if known is not None and len(known[0]) == len(fields) and known[0].issuperset(fields):
-        return known[1]
-    order = tuple(
-        k for k in sorted(fields) if not (k == "currency" and event == "PaymentRecorded")
-    )
-    _orders[event] = (frozenset(fields), order)
-    return order
+def _digest_template(event: str, fields: Mapping[str, Any]) -> tuple[tuple[str, ...], str]:
+    """The fields a digest covers, sorted by name, and the text they fill in: the event, its
+    effective date, its note, then `name=value` for each, separated by U+001F. (An event's
+    fields are nearly always the same set: that set's template is kept.)"""
+    known = _templates.get(event)
+    if known is None or len(known[0]) != len(fields) or not known[0].issuperset(fields):
+        order = tuple(
+            k for k in sorted(fields) if not (k == "currency" and event == "PaymentRecorded")
+        )
+        template = "\x1f".join([event.replace("{", "{{").replace("}", "}}"), "{}", "{}",
+                                 *(f"{k}={{}}" for k in order)])
+        known = _templates[event] = (frozenset(fields), order, template)
+    return known[1], known[2]
 
 
 def _canonical(value: Any) -> str:

@@ -85,6 +85,16 @@ class PostgresSession(Session):
         row = self.cursor.fetchone()
         return bytes(row[0]) if row else None
 
+    def _position(self, originator_id: UUID, version: int) -> int | None:
+        self.cursor.execute(
+            sql.SQL(
+                "SELECT notification_id FROM {} WHERE originator_id = %s AND originator_version = %s"
+            ).format(self.names.events),
+            (originator_id, version),
+        )
+        row = self.cursor.fetchone()
+        return int(row[0]) if row else None
+
     def _head(self) -> tuple[int, bytes]:
         self.cursor.execute(
             sql.SQL("SELECT COALESCE(MAX(notification_id), 0) FROM {}").format(self.names.events)

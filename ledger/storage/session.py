@@ -94,6 +94,11 @@ class Session(ABC):
         self.barrier()
         return self._last_state()
 
+    def position(self, originator_id: UUID, version: int) -> int | None:
+        """Where one stored event is (None if it is not stored)."""
+        self.barrier()
+        return self._position(originator_id, version)
+
     # -- appending ----------------------------------------------------------------------------
 
     def append(
@@ -137,6 +142,9 @@ class Session(ABC):
 
     @abstractmethod
     def _last_state(self) -> bytes | None: ...
+
+    @abstractmethod
+    def _position(self, originator_id: UUID, version: int) -> int | None: ...
 
     @abstractmethod
     def _head(self) -> tuple[int, bytes]:

@@ -25,6 +25,9 @@ from ledger.storage.session import (
 
 BUSY_TIMEOUT_S = 300.0
 CACHE_KIB = 128 * 1024
+# A national import inserts into B-trees of hundreds of MB at random places (the events' primary
+# key, the keys): with a small cache their pages are written out and read back over and over.
+WRITE_CACHE_KIB = 512 * 1024
 
 
 class SQLiteSession(Session):
@@ -91,6 +94,14 @@ class SQLiteSession(Session):
             f"SELECT state FROM {self.table} ORDER BY rowid DESC LIMIT 1"
         ).fetchone()
         return bytes(row[0]) if row else None
+
+    def _position(self, originator_id: UUID, version: int) -> int | None:
+        row = self.db.execute(
+            f"SELECT rowid FROM {_quoted(self.table)} "
+            "WHERE originator_id = ? AND originator_version = ?",
+            (originator_id.hex, version),
+        ).fetchone()
+        return int(row[0]) if row else None
 
     def _head(self) -> tuple[int, bytes]:
         top = self.db.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {self.table}").fetchone()[0]
@@ -163,8 +174,10 @@ class LedgerSQLiteRecorder(LedgerStore, SQLiteApplicationRecorder):
         return connection
 
     @contextmanager
-    def _transaction(self, begin: str) -> Iterator[SQLiteSession]:
+    def _transaction(self, begin: str, *, cache_kib: int = CACHE_KIB) -> Iterator[SQLiteSession]:
         connection = self._connect()
+        if cache_kib != CACHE_KIB:
+            connection.execute(f"PRAGMA cache_size=-{int(cache_kib)}")  # pages are taken as used
         try:
             try:
                 connection.execute(begin)
@@ -186,7 +199,7 @@ class LedgerSQLiteRecorder(LedgerStore, SQLiteApplicationRecorder):
         return self._transaction("BEGIN")
 
     def writing(self) -> AbstractContextManager[SQLiteSession]:
-        return self._transaction("BEGIN IMMEDIATE")
+        return self._transaction("BEGIN IMMEDIATE", cache_kib=WRITE_CACHE_KIB)
 
     def max_position(self) -> int:
         connection = self._connect()

@@ -7,6 +7,7 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
 from eventlog import (
     NONG,
     OPERATOR,
@@ -25,6 +26,7 @@ from eventlog import (
     write_jsonl,
 )
 
+from ledger import batch
 from ledger.application import Ledger
 
 
@@ -132,6 +134,24 @@ def test_an_id_used_twice_in_one_file_is_refused(ledger: Ledger) -> None:
 
     assert_refusal(only(refusals), line=2, field="id", rule=None)
     assert "also the id of line 1" in refusals[0].reason
+
+
+def test_an_id_used_again_windows_later_in_one_file_names_its_first_line(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Windows of three lines: line 1 is long written by the time line 11 is checked.
+    monkeypatch.setattr(batch, "WINDOW", 3)
+    record(ledger, *pilot(), enrolled("B-0", SANAMXAY, id="before"))
+    lines = [enrolled(f"B-{n}", SANAMXAY, id=f"e-{n}") for n in range(1, 11)]
+
+    refusals = refused(ledger, *lines, enrolled("B-11", NONG, id="e-1"),
+                       enrolled("B-12", NONG, id="before"), enrolled("B-2", SANAMXAY, id="e-2"))
+
+    assert [(r.origin.line, r.field, r.reason.split(" [")[0]) for r in refusals] == [
+        (11, "id", "'e-1' is also the id of line 1"),
+        (12, "id", "'before' is already recorded for a different event"),
+        (13, "id", "'e-2' is also the id of line 2"),
+    ]
 
 
 def test_a_line_repeated_in_one_file_is_refused_as_the_same_derived_id(ledger: Ledger) -> None:
