@@ -15,6 +15,7 @@ is kept there too (`import-s<scale>-seed<seed>.db`, replaced by each run) and is
 from __future__ import annotations
 
 import argparse
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -62,12 +63,17 @@ def import_into(store: str, source: str) -> Result:
             log(f"  {done[0]:,} lines checked ({rate(done[0], elapsed()):,.0f}/s)")
             done[1] = done[0] + PROGRESS_EVERY
 
+    cpu = time.process_time()
+    main_cpu = time.thread_time()
     with timer() as elapsed:
         receipt = ledger.import_file(Path(source), operator="bench", historical=True,
                                      progress=progress)
+    main_cpu = time.thread_time() - main_cpu
+    cpu = time.process_time() - cpu
     ledger.close()
     return {"events": receipt.count, "already": receipt.already_recorded,
-            "seconds": elapsed(), "rate": rate(receipt.count, elapsed())}
+            "seconds": elapsed(), "rate": rate(receipt.count, elapsed()),
+            "cpu_s": cpu, "main_thread_cpu_s": main_cpu}
 
 
 def store_path(scale: float, seed: int) -> Path:
@@ -115,7 +121,9 @@ def run(
 
 def _report(result: Result) -> None:
     log(f"  {result['events']:,} events in {result['seconds']:,.1f} s = "
-        f"{result['rate']:,.0f} ev/s, peak RSS {result['peak_rss_mib']:,.0f} MiB")
+        f"{result['rate']:,.0f} ev/s, peak RSS {result['peak_rss_mib']:,.0f} MiB; CPU "
+        f"{result['cpu_s']:,.0f} s, of which the checking thread {result['main_thread_cpu_s']:,.0f} s"
+        " (the rest: the background writer)")
 
 
 def _figure(kind: str, result: Result, baselines: Baselines) -> Figure:
@@ -159,9 +167,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures, raw = run(scale=args.scale, seed=args.seed, stores=args.stores.split(","))
     Baselines(raw["baselines"]).print()
     print_table(
-        ("store", "events", "seconds", "events/s", "peak RSS"),
-        [[kind, r["events"], f"{r['seconds']:,.1f}", fmt_rate(r["rate"]),
-          f"{r['peak_rss_mib']:,.0f} MiB"] for kind, r in raw["imports"].items()],
+        ("store", "events", "seconds", "events/s", "CPU s", "checking thread CPU s", "peak RSS"),
+        [[kind, r["events"], f"{r['seconds']:,.1f}", fmt_rate(r["rate"]), f"{r['cpu_s']:,.0f}",
+          f"{r['main_thread_cpu_s']:,.0f}", f"{r['peak_rss_mib']:,.0f} MiB"]
+         for kind, r in raw["imports"].items()],
         "Bulk import",
     )
     figures.append(peak_figure(peaks(raw), "peak memory, import"))

@@ -12,9 +12,9 @@ from typing import Any
 CENT = decimal.Decimal("0.01")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # hashable by value: never changed once made
 class Origin:
-    """Where a fact came from, for error messages: `file:line`."""
+    """Where a fact came from, for error messages: `file:line`. Treated as immutable (see Fact)."""
 
     source: str
     line: int
