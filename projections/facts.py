@@ -141,16 +141,23 @@ class FactStore:
             )
             if retractions:
                 connection.execute(sql("resolve"), {"after": after})
-            connection.execute(sql("current_timeline"), {"after": after})
-            connection.execute(
-                "DELETE FROM current_timeline WHERE originator IN "
-                "(SELECT originator FROM touched_beneficiaries($after))",
-                {"after": after},
-            )
-            connection.execute(
-                "INSERT INTO current_timeline BY NAME SELECT * FROM fresh_timeline"
-            )
-            connection.execute("DROP TABLE fresh_timeline")
+            timeline = sql("current_timeline")
+            if after == 0:
+                # Every beneficiary, and no rows yet (a new or cleared file): straight in.
+                connection.execute(f"INSERT INTO current_timeline BY NAME {timeline}",
+                                   {"after": after})
+            else:
+                connection.execute(f"CREATE OR REPLACE TEMP TABLE fresh_timeline AS {timeline}",
+                                   {"after": after})
+                connection.execute(
+                    "DELETE FROM current_timeline WHERE originator IN "
+                    "(SELECT originator FROM touched_beneficiaries($after))",
+                    {"after": after},
+                )
+                connection.execute(
+                    "INSERT INTO current_timeline BY NAME SELECT * FROM fresh_timeline"
+                )
+                connection.execute("DROP TABLE fresh_timeline")
             connection.execute(
                 "UPDATE progress SET settled = $position, "
                 "latest_recorded_at = (SELECT max(recorded_at) FROM facts)",

@@ -4,8 +4,7 @@
 -- date of the latest enrolment up to it, and the district of the latest enrolment or transfer up
 -- to it (where an exited beneficiary's payments are placed). Built from those beneficiaries' rows already in
 -- current_timeline plus their events since, so an update never rescans the whole history; the
--- caller then replaces their rows with these.
-CREATE OR REPLACE TEMP TABLE fresh_timeline AS
+-- caller then replaces their rows with these (or, on an empty current_timeline, inserts them).
 WITH touched AS (
     SELECT originator FROM touched_beneficiaries($after)
 ),
