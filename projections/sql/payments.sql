@@ -11,12 +11,13 @@ reversed AS (
     FROM known_facts($known_at, $programme)
     WHERE event = 'PaymentReversed' AND effective_date <= $as_of
 ),
-counted AS (
+counted AS NOT MATERIALIZED (
     SELECT paid.*
     FROM paid
     ANTI JOIN reversed ON reversed.programme = paid.programme
         AND reversed.payment = paid.payment
 ),
+-- (counted is read by the one branch that runs: not materialized.)
 -- Beneficiaries whose timeline nothing recorded after $known_at changed (all of them when
 -- $current) are placed by the current_timeline stretch holding the payment's day (one at most:
 -- the stretches of a beneficiary do not overlap); the others by their known events.
@@ -47,6 +48,7 @@ located_then AS (
         AS counted
     ASOF LEFT JOIN placed ON placed.originator = counted.originator
         AND counted.effective_date >= placed.effective_date
+    WHERE NOT $current
 ),
 located AS (
     SELECT * FROM located_now
