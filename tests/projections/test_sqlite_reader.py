@@ -13,6 +13,7 @@ import pytest
 from ledger.bootstrap import open_ledger
 from projections.extract import catch_up
 from projections.facts import FactStore
+from projections.lines import parse_columns
 from projections.raw import StoredEventError
 from projections.source import SQLiteEvents
 
@@ -191,3 +192,17 @@ def test_a_row_with_a_missing_state_is_not_skipped(tmp_path: Path) -> None:
     with pytest.raises(StoredEventError, match=r"position 2 has no state"):
         catch_up(source, FactStore.in_memory(), store="s")
     source.close()
+
+
+def test_texts_out_of_order_are_put_in_order_and_texts_that_disagree_are_refused() -> None:
+    table = parse_columns(3, "7,5,6", b"o7\no5\no6", b"t7\nt5\nt6", b'{"a":7}\n{"a":5}\n{"a":6}')
+    assert table is not None
+    assert table.column("position").to_pylist() == [5, 6, 7]
+    assert table.column("originator").to_pylist() == ["o5", "o6", "o7"]
+    assert table.column("topic").to_pylist() == ["t5", "t6", "t7"]
+    assert table.column("state").to_pylist() == ['{"a":5}\n', '{"a":6}', '{"a":7}\n']
+    assert parse_columns(2, "5,5", b"a\nb", b"t\nt", b"{}\n{}") is None  # a position twice
+    assert parse_columns(3, "1,2,3", b"a\nb\nc", b"t\nt\nt", b"{}\n{}") is None  # a state short
+    assert parse_columns(2, "1,2", b"a\nb", b"t\nt", b'{"a":\n1}\n{}') is None  # a raw newline
+    assert parse_columns(2, "1", b"a\nb", b"t\nt", b"{}\n{}") is None  # a position short
+    assert parse_columns(1, "1", b"a", b"t", b'{"\xff"}') is None  # not UTF-8
