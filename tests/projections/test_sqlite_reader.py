@@ -206,3 +206,11 @@ def test_texts_out_of_order_are_put_in_order_and_texts_that_disagree_are_refused
     assert parse_columns(2, "1,2", b"a\nb", b"t\nt", b'{"a":\n1}\n{}') is None  # a raw newline
     assert parse_columns(2, "1", b"a\nb", b"t\nt", b"{}\n{}") is None  # a position short
     assert parse_columns(1, "1", b"a", b"t", b'{"\xff"}') is None  # not UTF-8
+
+
+def test_a_batch_longer_than_sqlite_makes_one_value_is_read_row_by_row(tmp_path: Path) -> None:
+    path = _store(tmp_path, [_state(n, "x" * 300) for n in range(1, 6)])
+    source = SQLiteEvents(path, "stored_events")
+    source.connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 1000)  # one state fits, five do not
+    assert _read_all(source, 5) == _rows(path)
+    source.close()
