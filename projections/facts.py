@@ -12,9 +12,10 @@ import duckdb
 import pyarrow as pa
 
 from ledger.geography import load_geography
+from projections.raw import StoredEventError
 from projections.sqlfiles import sql
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 LOCK_WAIT_S = 120.0  # another process updating the same projections holds the file this long at most
 MEMORY_LIMIT = "1536MB"  # DuckDB spills to disk beyond this: the whole process stays under 2 GB
 
@@ -82,13 +83,13 @@ class FactStore:
         if raw_events.num_rows == 0:
             return
         position = int(raw_events.column("position")[-1].as_py())
-        last_event_id = str(json.loads(raw_events.column("state")[-1].as_py())["event_id"])
         connection = self.connection
         connection.register("raw_events", raw_events)
         try:
             connection.execute("BEGIN TRANSACTION")
             try:
                 connection.execute(sql("extract"))
+                last_event_id = str(json.loads(raw_events.column("state")[-1].as_py())["event_id"])
                 connection.execute(
                     "UPDATE progress SET position = $position, last_event_id = $event_id, "
                     "store = $store",
@@ -98,6 +99,9 @@ class FactStore:
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
+        except (duckdb.InvalidInputException, duckdb.ConstraintException):
+            _name_invalid_state(connection, after=self.position())
+            raise
         finally:
             connection.unregister("raw_events")
 
@@ -137,16 +141,23 @@ class FactStore:
             )
             if retractions:
                 connection.execute(sql("resolve"), {"after": after})
-            connection.execute(sql("current_timeline"), {"after": after})
-            connection.execute(
-                "DELETE FROM current_timeline WHERE originator IN "
-                "(SELECT originator FROM touched_beneficiaries($after))",
-                {"after": after},
-            )
-            connection.execute(
-                "INSERT INTO current_timeline BY NAME SELECT * FROM fresh_timeline"
-            )
-            connection.execute("DROP TABLE fresh_timeline")
+            timeline = sql("current_timeline")
+            if after == 0:
+                # Every beneficiary, and no rows yet (a new or cleared file): straight in.
+                connection.execute(f"INSERT INTO current_timeline BY NAME {timeline}",
+                                   {"after": after})
+            else:
+                connection.execute(f"CREATE OR REPLACE TEMP TABLE fresh_timeline AS {timeline}",
+                                   {"after": after})
+                connection.execute(
+                    "DELETE FROM current_timeline WHERE originator IN "
+                    "(SELECT originator FROM touched_beneficiaries($after))",
+                    {"after": after},
+                )
+                connection.execute(
+                    "INSERT INTO current_timeline BY NAME SELECT * FROM fresh_timeline"
+                )
+                connection.execute("DROP TABLE fresh_timeline")
             connection.execute(
                 "UPDATE progress SET settled = $position, "
                 "latest_recorded_at = (SELECT max(recorded_at) FROM facts)",
@@ -174,6 +185,22 @@ class FactStore:
             "INSERT INTO progress VALUES ($version, 0, NULL, '', 0, NULL)",
             {"version": SCHEMA_VERSION},
         )
+
+
+def _name_invalid_state(connection: duckdb.DuckDBPyConnection, *, after: int) -> None:
+    """Raise StoredEventError naming the first state of `raw_events` that is missing or not JSON,
+    if there is one."""
+    rows = connection.execute(
+        "SELECT position, state IS NULL FROM raw_events WHERE json_valid(state) IS NOT TRUE "
+        "ORDER BY position LIMIT 1"
+    ).fetchall()
+    if rows:
+        position, missing = rows[0]
+        problem = "has no state" if missing else "is not valid JSON"
+        raise StoredEventError(
+            f"the stored event at position {position} {problem} (tampered with, or written by "
+            f"something else); the projections stay at position {after}"
+        ) from None
 
 
 def _scalar(

@@ -17,15 +17,9 @@ from psycopg import sql as pg_sql
 from psycopg.rows import tuple_row
 
 from ledger.storage.session import LedgerStore
-
-RAW_EVENTS = pa.schema(
-    [
-        ("position", pa.int64()),
-        ("originator", pa.string()),
-        ("topic", pa.string()),
-        ("state", pa.string()),
-    ]
-)
+from projections.lines import parse_columns
+from projections.raw import RAW_EVENTS, raw_table
+from projections.sqlfiles import sql
 
 
 class EventSource(Protocol):
@@ -37,21 +31,6 @@ class EventSource(Protocol):
     def read(self, after: int, limit: int) -> pa.Table: ...
 
     def close(self) -> None: ...
-
-
-def raw_table(
-    positions: list[int], originators: list[str], topics: list[str], states: list[bytes]
-) -> pa.Table:
-    """A RAW_EVENTS table from columns (states are UTF-8 JSON)."""
-    return pa.Table.from_arrays(
-        [
-            pa.array(positions, pa.int64()),
-            pa.array(originators, pa.string()),
-            pa.array(topics, pa.string()),
-            pa.array(states, pa.binary()).cast(pa.string()),
-        ],
-        schema=RAW_EVENTS,
-    )
 
 
 class StoreRows:
@@ -79,15 +58,19 @@ class SQLiteEvents:
     Read through the standard library's sqlite3, which is the same SQLite the ledger writes
     with. (The ADBC SQLite driver reads into Arrow with less work, but it bundles its own SQLite
     build: a reader killed mid-read then left the store unopenable — "disk I/O error" — for the
-    ledger's own connections. tests/reliability/test_crash.py shows it.)
+    ledger's own connections. tests/reliability/test_crash.py shows it.) Each batch comes back
+    as one text per column (sql/sqlite_batch.sql), split by numpy; a batch whose texts cannot be
+    trusted is read again row by row.
     """
 
     def __init__(self, path: Path, table: str):
         uri = f"{path.resolve().as_uri()}?mode=ro"
         name = _quoted(table)
-        columns = "rowid AS position, originator_id AS originator, topic, {state} AS state"
-        where = f"FROM {name} WHERE rowid > ? ORDER BY rowid LIMIT ?"
-        self._select = f"SELECT {columns.format(state='state')} {where}"
+        self._batch = sql("sqlite_batch").format(events=name)
+        self._rows = (
+            "SELECT rowid, originator_id, topic, state "
+            f"FROM {name} WHERE rowid > ? ORDER BY rowid LIMIT ?"
+        )
         self._max = f"SELECT COALESCE(MAX(rowid), 0) FROM {name}"
         self.connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
 
@@ -95,7 +78,20 @@ class SQLiteEvents:
         return int(self.connection.execute(self._max).fetchone()[0])
 
     def read(self, after: int, limit: int) -> pa.Table:
-        rows = self.connection.execute(self._select, (after, limit)).fetchall()
+        try:
+            count, positions, originators, topics, states = self.connection.execute(
+                self._batch, (after, limit)
+            ).fetchone()
+        except sqlite3.DataError:  # a batch longer than SQLite makes one value
+            return self.read_rows(after, limit)
+        batch = parse_columns(
+            int(count), positions or "", originators or b"", topics or b"", states or b""
+        )
+        return batch if batch is not None else self.read_rows(after, limit)
+
+    def read_rows(self, after: int, limit: int) -> pa.Table:
+        """The same batch, one row at a time: slower, but takes whatever bytes are stored."""
+        rows = self.connection.execute(self._rows, (after, limit)).fetchall()
         return raw_table(
             [r[0] for r in rows],
             [r[1] for r in rows],
@@ -162,7 +158,6 @@ def source_for(store: LedgerStore) -> EventSource:
     if store.kind == "postgres" and table and datastore is not None:
         return PostgresEvents(datastore, datastore.schema, table)
     return StoreRows(store)
-
 
 
 def _quoted(identifier: str) -> str:

@@ -1,10 +1,10 @@
 -- One row per enrolment, transfer or exit, as known now, of the beneficiaries with an enrolment,
 -- transfer, exit or retraction at a position above $after (every beneficiary when $after is 0):
--- the stretch from its effective date to the next one's, in timeline order, and the sex and
--- birth date of the latest enrolment up to it. Built from those beneficiaries' rows already in
+-- the stretch from its effective date to the next one's, in timeline order, the sex and birth
+-- date of the latest enrolment up to it, and the district of the latest enrolment or transfer up
+-- to it (where an exited beneficiary's payments are placed). Built from those beneficiaries' rows already in
 -- current_timeline plus their events since, so an update never rescans the whole history; the
--- caller then replaces their rows with these.
-CREATE OR REPLACE TEMP TABLE fresh_timeline AS
+-- caller then replaces their rows with these (or, on an empty current_timeline, inserts them).
 WITH touched AS (
     SELECT originator FROM touched_beneficiaries($after)
 ),
@@ -45,7 +45,13 @@ SELECT
             CASE WHEN event = 'BeneficiaryEnrolled' THEN {'born': birth_date} END IGNORE NULLS
         ) OVER so_far,
         'born'
-    ) AS birth_date
+    ) AS birth_date,
+    struct_extract(
+        last_value(
+            CASE WHEN event <> 'BeneficiaryExited' THEN {'district': district} END IGNORE NULLS
+        ) OVER so_far,
+        'district'
+    ) AS placed_in
 FROM kept
 WINDOW
     stretch AS (PARTITION BY originator ORDER BY effective_date, position),

@@ -1,42 +1,59 @@
 -- One row per programme × district × period: the payments effective on or before $as_of that
 -- count then (not reversed by a reversal effective on or before $as_of), as known at $known_at.
 -- A payment's district is the beneficiary's district on the payment's effective date.
-WITH known AS (
-    SELECT *
-    FROM known_facts($known_at, $programme)
-    WHERE effective_date <= $as_of
-      AND event IN (
-          'PaymentRecorded', 'PaymentReversed', 'BeneficiaryEnrolled', 'BeneficiaryTransferred'
-      )
-),
-paid AS (
+WITH paid AS (
     SELECT originator, programme, beneficiary, payment, effective_date, amount, period, currency
-    FROM known
-    WHERE event = 'PaymentRecorded'
+    FROM known_facts($known_at, $programme)
+    WHERE event = 'PaymentRecorded' AND effective_date <= $as_of
 ),
 reversed AS (
     SELECT DISTINCT programme, payment
-    FROM known
-    WHERE event = 'PaymentReversed'
+    FROM known_facts($known_at, $programme)
+    WHERE event = 'PaymentReversed' AND effective_date <= $as_of
 ),
-counted AS (
+counted AS NOT MATERIALIZED (
     SELECT paid.*
     FROM paid
     ANTI JOIN reversed ON reversed.programme = paid.programme
         AND reversed.payment = paid.payment
 ),
--- Where each beneficiary is after each day its district changed (the day's last move wins).
-placed AS (
-    SELECT originator, effective_date, arg_max(district, position) AS district
-    FROM known
-    WHERE event IN ('BeneficiaryEnrolled', 'BeneficiaryTransferred')
-    GROUP BY originator, effective_date
+-- (counted is read by the one branch that runs: not materialized.)
+-- Beneficiaries whose timeline nothing recorded after $known_at changed (all of them when
+-- $current) are placed by the current_timeline stretch holding the payment's day (one at most:
+-- the stretches of a beneficiary do not overlap); the others by their known events.
+changed AS MATERIALIZED (
+    SELECT originator FROM changed_since($known_at) WHERE NOT $current
 ),
-located AS (
-    SELECT counted.*, placed.district
+located_now AS (
+    SELECT counted.*, c.placed_in AS district
     FROM counted
+    LEFT JOIN current_timeline AS c ON c.originator = counted.originator
+        AND c.starts <= counted.effective_date
+        AND (c.ends IS NULL OR c.ends > counted.effective_date)
+    ANTI JOIN changed ON changed.originator = counted.originator
+),
+-- Where each changed beneficiary is after each day its district changed (the day's last move
+-- wins).
+placed AS (
+    SELECT k.originator, k.effective_date, arg_max(k.district, k.position) AS district
+    FROM known_facts($known_at, $programme) AS k
+    SEMI JOIN changed ON changed.originator = k.originator
+    WHERE k.effective_date <= $as_of
+      AND k.event IN ('BeneficiaryEnrolled', 'BeneficiaryTransferred')
+    GROUP BY k.originator, k.effective_date
+),
+located_then AS (
+    SELECT counted.*, placed.district
+    FROM (SELECT * FROM counted SEMI JOIN changed ON changed.originator = counted.originator)
+        AS counted
     ASOF LEFT JOIN placed ON placed.originator = counted.originator
         AND counted.effective_date >= placed.effective_date
+    WHERE NOT $current
+),
+located AS (
+    SELECT * FROM located_now
+    UNION ALL
+    SELECT * FROM located_then
 )
 SELECT
     CAST(l.programme AS VARCHAR) AS programme,

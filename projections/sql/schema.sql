@@ -43,8 +43,9 @@ CREATE TABLE IF NOT EXISTS retracted (
 
 -- One row per enrolment, transfer or exit of the timeline as known now (every event recorded,
 -- none retracted): the stretch it holds, from its effective date until the beneficiary's next
--- one, with the sex and birth date of the latest enrolment up to it. Kept current for the
--- beneficiaries each update touches, so questions as known now need no per-beneficiary sort.
+-- one, with the sex and birth date of the latest enrolment up to it and the district the
+-- beneficiary is placed in. Kept current for the beneficiaries each update touches, so questions
+-- as known now need no per-beneficiary sort.
 CREATE TABLE IF NOT EXISTS current_timeline (
     originator UUID NOT NULL,
     programme VARCHAR NOT NULL,
@@ -54,7 +55,8 @@ CREATE TABLE IF NOT EXISTS current_timeline (
     starts DATE NOT NULL,              -- its effective date
     ends DATE,                         -- the next event's effective date; NULL while it holds
     sex VARCHAR,                       -- NULL before any enrolment
-    birth_date DATE
+    birth_date DATE,
+    placed_in VARCHAR                  -- the district of the latest enrolment or transfer up to it
 );
 
 -- One row: the last store position whose event is in `facts`, updated in the same transaction
