@@ -164,13 +164,22 @@ class Batch:
         self.timelines.next_window()
 
     def _prefetch(self, facts: list[Fact], event_ids: list[str]) -> None:
-        """Fetch the keys and timelines a window of facts needs, in bulk."""
+        """Fetch the keys and timelines a window of facts needs, in bulk.
+
+        That includes the whole aggregates the slow lane will want — the owners of reversed
+        payments and retracted events, and the enrolments whose new fact will not sort last:
+        checking the window then reads nothing from the store while the window before it is
+        being written in the background.
+        """
         self.known_keys.update(self.session.find_keys(["id:" + event_id for event_id in event_ids]))
         known = self.known_keys
         keys: list[str] = []
         targets: list[str] = []  # keys whose timelines are needed, not just their existence
         programmes: set[str] = set()
-        enrolments: set[tuple[str, str]] = set()
+        enrolments: set[tuple[str, str]] = set()  # not known yet
+        whole: set[tuple[str, str]] = set()  # known, and wanted whole
+        owners: dict[str, tuple[str, str]] = {}  # this window's ids and payment keys -> enrolment
+        latest: dict[tuple[str, str], dt.date] = {}  # each enrolment's latest day in the window
         timelines = self.timelines
         for fact, event_id in zip(facts, event_ids, strict=True):
             if "id:" + event_id in known:
@@ -181,18 +190,43 @@ class Batch:
                 targets.append("id:" + fields["retracts"])
                 continue
             programmes.add(programme)
-            beneficiary = fields.get("beneficiary")
-            if beneficiary is not None and not timelines.knows(programme, beneficiary):
-                enrolments.add((programme, beneficiary))
             event = fact.event
+            beneficiary = fields.get("beneficiary")
+            if beneficiary is not None:
+                owner = (programme, beneficiary)
+                owners["id:" + event_id] = owner
+                day = fact.effective_date
+                before = latest.get(owner)
+                if before is None or day > before:
+                    latest[owner] = day
+                elif day < before:
+                    whole.add(owner)  # it will not sort last after the window's earlier facts
+                if not timelines.knows(programme, beneficiary):
+                    enrolments.add(owner)
+                elif timelines.slow_lane_likely(programme, beneficiary, event, day):
+                    whole.add(owner)
             if event == "PaymentRecorded":
-                keys.append(_payment_key(programme, fields["payment"]))
+                key = _payment_key(programme, fields["payment"])
+                keys.append(key)
+                if beneficiary is not None:
+                    owners[key] = (programme, beneficiary)
             elif event == "PaymentReversed":
                 targets.append(_payment_key(programme, fields["payment"]))
             elif event == "EventRetracted":
                 targets.append("id:" + fields["retracts"])
         known.update(self.session.find_keys([k for k in (*keys, *targets) if k not in known]))
-        others = [known[k].originator_id for k in targets if k in known]
+        others: list[UUID] = []
+        for key in targets:
+            found = known.get(key)
+            recent = self.payments_before.get(key, ("", ""))[0] or \
+                self.events_before.get(key[3:], "") if found is None else ""
+            if found is not None:
+                others.append(found.originator_id)
+            elif recent:
+                others.append(UUID(recent))
+            elif key in owners:
+                whole.add(owners[key])
+        others.extend(enrolment_id(*owner) for owner in whole)
         timelines.preload(programmes, enrolments, others)
 
     # -- one fact ------------------------------------------------------------------------------
@@ -546,7 +580,6 @@ def _stage_fast(batch: Batch, fact: Fact, tail: EnrolmentTail, event: Layout, ev
     batch._stage_row(tail.key, row, event_id, digest, fact.origin.line, event.name,
                      fact.effective_date, recorded)
     batch.window_events[event_id] = tail.originator_hex
-    batch.timelines.advanced(tail.key)
 
 
 def _enrol_fast(batch: Batch, fact: Fact, event_id: str, digest: str,

@@ -11,6 +11,7 @@ what the batch staged.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import OrderedDict
 from collections.abc import Collection, Iterable
 from typing import Any, cast
@@ -53,6 +54,17 @@ class Timelines:
         by_beneficiary = self.tails.get(programme)
         return by_beneficiary is not None and beneficiary in by_beneficiary
 
+    def slow_lane_likely(self, programme: str, beneficiary: str, event: str,
+                         day: dt.date) -> bool:
+        """Whether this fact will need the whole enrolment (as its tail stands now): it would
+        not sort last, or the beneficiary is not in the state the event needs."""
+        tail = self.tails[programme][beneficiary]
+        if tail is None:
+            return False  # never enrolled: an enrolment opens it, anything else is refused
+        if not tail.appends(day):
+            return True
+        return (tail.district is not None) == (event == "BeneficiaryEnrolled")
+
     def preload(self, programmes: Iterable[str], enrolments: Iterable[tuple[str, str]],
                 others: Iterable[UUID] = ()) -> None:
         """Load the programmes, enrolments (by programme and beneficiary) and other timelines
@@ -69,19 +81,28 @@ class Timelines:
             self.tails.setdefault(programme, {}).setdefault(beneficiary, None)
 
     def _materialise(self, ids: Collection[UUID]) -> dict[int, Timeline[Any]]:
-        """Rebuild whole timelines from their stored rows and this batch's unwritten ones."""
-        loaded = self.session.load(ids)
+        """Rebuild whole timelines from their stored rows and this batch's unwritten ones.
+
+        A timeline the batch itself opened recently has all its rows in memory: the store is
+        not asked (asking waits for the write in the background).
+        """
+        unwritten = {
+            i.int: [row for generation in (self.unwritten_before, self.unwritten)
+                    for row in generation.get(i.int, ())]
+            for i in ids
+        }
+        in_store = [i for i in ids if not unwritten[i.int] or unwritten[i.int][0][1] != 1]
+        loaded = self.session.load(in_store) if in_store else {}
         rebuilt: dict[int, Timeline[Any]] = {}
         enrolments: list[Enrolment] = []
         for originator_id in ids:
             key = originator_id.int
             stored = loaded.get(originator_id, [])
             newest = stored[-1].originator_version if stored else 0
-            for generation in (self.unwritten_before, self.unwritten):
-                for _, version, topic, state in generation.get(key, ()):
-                    if version > newest:
-                        stored.append(StoredEvent(originator_id, version, topic, state))
-                        newest = version
+            for _, version, topic, state in unwritten[key]:
+                if version > newest:
+                    stored.append(StoredEvent(originator_id, version, topic, state))
+                    newest = version
             if not stored:
                 self.absent.add(key)
                 continue
@@ -135,8 +156,10 @@ class Timelines:
         key = originator_id.int
         whole = self.whole.get(key)
         if whole is not None:
-            self.whole.move_to_end(key)
-            return whole
+            if self._caught_up(whole):
+                self.whole.move_to_end(key)
+                return whole
+            del self.whole[key]
         if key in self.absent:
             return None
         for programme in self.programmes.values():
@@ -150,7 +173,7 @@ class Timelines:
         missing: list[UUID] = []
         for originator_id in ids:
             whole = self.whole.get(originator_id.int)
-            if whole is not None:
+            if whole is not None and self._caught_up(whole):
                 found[originator_id.int] = whole
             elif originator_id.int not in self.absent:
                 missing.append(originator_id)
@@ -184,10 +207,24 @@ class Timelines:
         if len(self.whole) > self.whole_capacity:
             self.whole.popitem(last=False)
 
-    def advanced(self, key: int) -> None:
-        """The fast lane moved a tail on: its whole aggregate (if kept) is out of date."""
-        if self.whole:
-            self.whole.pop(key, None)
+    def _caught_up(self, whole: Enrolment) -> bool:
+        """Bring a kept whole enrolment up to its tail with the events the fast lane has staged
+        since (still in memory), or say it cannot: then it is rebuilt from the store."""
+        tail = self.tails.get(whole.programme, {}).get(whole.beneficiary)
+        if tail is None:
+            return False
+        if tail.version == whole.version:
+            return True
+        key = whole.id.int
+        rows = [row for generation in (self.unwritten_before, self.unwritten)
+                for row in generation.get(key, ()) if row[1] > whole.version]
+        if [row[1] for row in rows] != list(range(whole.version + 1, tail.version + 1)):
+            return False
+        for _, version, topic, state in rows:
+            event = cast(Timeline.Event,
+                         self.mapper.to_domain_event(StoredEvent(whole.id, version, topic, state)))
+            event.mutate(whole)
+        return True
 
     def staged(self, key: int, event: NewEvent) -> None:
         found = self.unwritten.get(key)
