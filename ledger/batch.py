@@ -113,6 +113,7 @@ class Batch:
         self.pending_placements: list[NewPlacement] = []
         self.pending_detail: list[tuple[str, str, dt.date, dt.datetime]] = []
         self.last_recorded = _recorded_at(session.last_state())
+        self.timelines.all_known = self.last_recorded is None  # an empty store
         self.clock = max(now, self.last_recorded) if self.last_recorded else now
         self.clock_day = self.clock.astimezone().date()  # the recording day, local time
         self.clock_iso = self.clock.isoformat()

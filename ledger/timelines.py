@@ -43,6 +43,10 @@ class Timelines:
         self.tails: dict[str, dict[str, EnrolmentTail | None]] = {}
         self.whole: OrderedDict[int, Enrolment] = OrderedDict()
         self.absent: set[int] = set()  # ids (as integers) with no events at all
+        # True while every timeline with events is known here: the store held none when the
+        # batch took the write lock, and no tail has been dropped since. Then a programme or an
+        # enrolment never seen in this batch has no events anywhere, and the store is not asked.
+        self.all_known = False
         # Staged events not yet known to be written, by timeline, for two windows: the one being
         # checked and the one before it (appended in the background meanwhile).
         self.unwritten: dict[int, list[NewEvent]] = {}
@@ -71,7 +75,10 @@ class Timelines:
         not known yet, with one round of queries."""
         codes = [c for c in set(programmes) if c not in self.programmes]
         pairs = [pair for pair in set(enrolments) if not self.knows(*pair)]
-        wanted = {programme_id(c) for c in codes} | {enrolment_id(*pair) for pair in pairs}
+        if self.all_known:
+            wanted: set[UUID] = set()
+        else:
+            wanted = {programme_id(c) for c in codes} | {enrolment_id(*pair) for pair in pairs}
         wanted |= {i for i in others if i.int not in self.absent and i.int not in self.whole}
         if wanted:
             self._materialise(wanted)
@@ -244,3 +251,4 @@ class Timelines:
                 for beneficiary in list(by_beneficiary)[: len(by_beneficiary) // 2]:
                     del by_beneficiary[beneficiary]
             self.whole.clear()
+            self.all_known = False
