@@ -112,6 +112,8 @@ class Batch:
         self.pending_keys: list[NewKey] = []
         self.pending_placements: list[NewPlacement] = []
         self.pending_detail: list[tuple[str, str, dt.date, dt.datetime]] = []
+        self.detail_left = RECEIPT_DETAIL  # recorded events a receipt still lists one by one
+        self.folds: dict[str, ProgrammeFold] = {}  # registered programmes' folds, by code
         self.last_recorded = _recorded_at(session.last_state())
         self.timelines.all_known = self.last_recorded is None  # an empty store
         self.clock = max(now, self.last_recorded) if self.last_recorded else now
@@ -354,6 +356,8 @@ class Batch:
                 self._place(event.programme, event.district, key, originator_hex)
         if isinstance(timeline, Enrolment):
             self.timelines.keep_whole(timeline)
+        else:
+            self.folds.clear()
 
     def _stage_row(self, key: int, row: NewEvent, event_id: str, digest: str, line: int,
                    name: str, effective: dt.date, recorded: dt.datetime) -> None:
@@ -362,8 +366,14 @@ class Batch:
         self.window_lines[event_id] = line
         self.seen.add(event_id)
         self.staged_lines.append(line)
-        self.timelines.staged(key, row)
-        if len(self.pending_detail) + self.receipt.count < RECEIPT_DETAIL:
+        unwritten = self.timelines.unwritten
+        rows = unwritten.get(key)
+        if rows is None:
+            unwritten[key] = [row]
+        else:
+            rows.append(row)
+        if self.detail_left:
+            self.detail_left -= 1
             self.pending_detail.append((event_id, name, effective, recorded))
 
     def _place(self, programme: str, district: str, key: int, originator_hex: str) -> None:
@@ -402,11 +412,19 @@ class Batch:
         return programme
 
     def coverage(self, code: str) -> ProgrammeFold:
-        """The fold of a registered programme (its registration and coverage as they stand)."""
+        """The fold of a registered programme (its registration and coverage as they stand).
+
+        Kept by code until the batch records a programme event: a programme's fold is replaced,
+        never changed in place, when one of its events is recorded.
+        """
+        fold = self.folds.get(code)
+        if fold is not None:
+            return fold
         programme = self.timelines.programme(code)
         fold = programme.state if programme is not None else None
         if fold is None or fold.registration is None:
             raise RuleViolation(1, f"programme {code!r} is not registered", field="programme")
+        self.folds[code] = fold
         return fold
 
     def enrolment(self, fact: Fact, rule: int) -> Enrolment:

@@ -21,8 +21,11 @@ class SeenIds:
 
     def add(self, event_id: str) -> None:
         bits = self.bits
-        for probe in _probes(event_id):
-            bits[probe >> 3] |= 1 << (probe & 7)
+        h = hash(event_id) & _WORD  # the same three probes as _probes, unrolled: once per event
+        a, b, c = h & _MASK, (h >> 27) & _MASK, ((h >> 54) | (h << 10)) & _MASK
+        bits[a >> 3] |= 1 << (a & 7)
+        bits[b >> 3] |= 1 << (b & 7)
+        bits[c >> 3] |= 1 << (c & 7)
 
     def __contains__(self, event_id: str) -> bool:
         bits = self.bits

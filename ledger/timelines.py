@@ -48,7 +48,8 @@ class Timelines:
         # enrolment never seen in this batch has no events anywhere, and the store is not asked.
         self.all_known = False
         # Staged events not yet known to be written, by timeline, for two windows: the one being
-        # checked and the one before it (appended in the background meanwhile).
+        # checked and the one before it (appended in the background meanwhile). The batch adds
+        # each event it stages to `unwritten`.
         self.unwritten: dict[int, list[NewEvent]] = {}
         self.unwritten_before: dict[int, list[NewEvent]] = {}
 
@@ -232,13 +233,6 @@ class Timelines:
                          self.mapper.to_domain_event(StoredEvent(whole.id, version, topic, state)))
             event.mutate(whole)
         return True
-
-    def staged(self, key: int, event: NewEvent) -> None:
-        found = self.unwritten.get(key)
-        if found is None:
-            self.unwritten[key] = [event]
-        else:
-            found.append(event)
 
     def next_window(self) -> None:
         """The window before the last is written: forget its rows, and tails beyond capacity."""
