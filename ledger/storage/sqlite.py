@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from pathlib import Path
 from uuid import UUID
 
 import orjson
@@ -23,7 +22,6 @@ from ledger.storage.session import (
     Session,
     finish_writes,
 )
-from ledger.storage.writeback import Writeback
 
 BUSY_TIMEOUT_S = 300.0
 CACHE_KIB = 128 * 1024
@@ -33,11 +31,9 @@ WRITE_CACHE_KIB = 512 * 1024
 
 
 class SQLiteSession(Session):
-    def __init__(self, connection: sqlite3.Connection, table: str,
-                 writeback: Writeback | None = None):
+    def __init__(self, connection: sqlite3.Connection, table: str):
         self.db = connection
         self.table = table
-        self.writeback = writeback
         name = _quoted(table)
         # One statement per table and append: SQLite reads the rows out of one JSON index (and
         # the states out of one blob) in C, with the GIL released for the whole statement, so a
@@ -143,8 +139,6 @@ class SQLiteSession(Session):
                 )
         except sqlite3.IntegrityError as conflict:
             raise IntegrityError(conflict) from conflict
-        if self.writeback is not None:
-            self.writeback.start()
 
 
 class LedgerSQLiteRecorder(LedgerStore, SQLiteApplicationRecorder):
@@ -184,13 +178,12 @@ class LedgerSQLiteRecorder(LedgerStore, SQLiteApplicationRecorder):
         connection = self._connect()
         if cache_kib != CACHE_KIB:
             connection.execute(f"PRAGMA cache_size=-{int(cache_kib)}")  # pages are taken as used
-        writeback = Writeback(Path(f"{self.path}-wal")) if begin != "BEGIN" else None
         try:
             try:
                 connection.execute(begin)
             except sqlite3.OperationalError as busy:
                 raise OperationalError(busy) from busy
-            session = SQLiteSession(connection, self.events_table_name, writeback)
+            session = SQLiteSession(connection, self.events_table_name)
             try:
                 yield session
             except BaseException:
@@ -200,8 +193,6 @@ class LedgerSQLiteRecorder(LedgerStore, SQLiteApplicationRecorder):
             finish_writes(session, failed=False)
             connection.commit()
         finally:
-            if writeback is not None:
-                writeback.close()
             connection.close()
 
     def reading(self) -> AbstractContextManager[SQLiteSession]:
