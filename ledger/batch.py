@@ -593,6 +593,15 @@ _EXITED = layout(Enrolment.BeneficiaryExited)
 _PAID = layout(Enrolment.PaymentRecorded)
 
 
+def _state(batch: Batch, fact: Fact, event_id: str, recorded: dt.datetime,
+           **own: Any) -> dict[str, Any]:
+    """A fast-lane event's state, ready for JSON: what every event carries, then its own fields,
+    given in the event's field order."""
+    return {"timestamp": stored_time(recorded), "event_id": event_id,
+            "effective_date": stored_date(fact.effective_date),
+            "operator": fact.operator or batch.operator, "note": fact.note, **own}
+
+
 def _stage_fast(batch: Batch, fact: Fact, tail: EnrolmentTail, event: Layout, event_id: str,
                 state: dict[str, Any], digest: str, recorded: dt.datetime) -> None:
     row = (tail.originator_hex, tail.version, event.topic, orjson.dumps(state))
@@ -616,14 +625,10 @@ def _enrol_fast(batch: Batch, fact: Fact, event_id: str, digest: str,
         return False
     if fresh:
         batch.timelines.add_tail(tail)
-    state = {
-        "timestamp": stored_time(recorded), "event_id": event_id,
-        "effective_date": stored_date(fact.effective_date),
-        "operator": fact.operator or batch.operator, "note": fact.note,
-        "programme": code, "beneficiary": beneficiary, "district": district, "sex": f["sex"],
-        "birth_date": None if birth_date is None else stored_date(birth_date),
-        "household": f["household"],
-    }
+    state = _state(batch, fact, event_id, recorded, programme=code, beneficiary=beneficiary,
+                   district=district, sex=f["sex"],
+                   birth_date=None if birth_date is None else stored_date(birth_date),
+                   household=f["household"])
     _stage_fast(batch, fact, tail, _ENROLLED, event_id, state, digest, recorded)
     batch._place(code, district, tail.key, tail.originator_hex)
     return True
@@ -637,12 +642,8 @@ def _transfer_fast(batch: Batch, fact: Fact, event_id: str, digest: str,
     district = f["district"]
     if tail is None or not tail.transfer_if_accepted(fold, district, fact.effective_date):
         return False
-    state = {
-        "timestamp": stored_time(recorded), "event_id": event_id,
-        "effective_date": stored_date(fact.effective_date),
-        "operator": fact.operator or batch.operator, "note": fact.note,
-        "programme": tail.programme, "beneficiary": tail.beneficiary, "district": district,
-    }
+    state = _state(batch, fact, event_id, recorded, programme=tail.programme,
+                   beneficiary=tail.beneficiary, district=district)
     _stage_fast(batch, fact, tail, _TRANSFERRED, event_id, state, digest, recorded)
     batch._place(tail.programme, district, tail.key, tail.originator_hex)
     return True
@@ -655,12 +656,8 @@ def _exit_fast(batch: Batch, fact: Fact, event_id: str, digest: str,
     tail = batch.timelines.tail(f["programme"], f["beneficiary"])
     if tail is None or not tail.exit_if_accepted(fold, fact.effective_date):
         return False
-    state = {
-        "timestamp": stored_time(recorded), "event_id": event_id,
-        "effective_date": stored_date(fact.effective_date),
-        "operator": fact.operator or batch.operator, "note": fact.note,
-        "programme": tail.programme, "beneficiary": tail.beneficiary, "reason": f["reason"],
-    }
+    state = _state(batch, fact, event_id, recorded, programme=tail.programme,
+                   beneficiary=tail.beneficiary, reason=f["reason"])
     _stage_fast(batch, fact, tail, _EXITED, event_id, state, digest, recorded)
     return True
 
@@ -678,13 +675,9 @@ def _pay_fast(batch: Batch, fact: Fact, event_id: str, digest: str,
     if not batch.payment_free(payment_key) or \
             not tail.pay_if_accepted(fold, fact.effective_date, currency):
         return False
-    state = {
-        "timestamp": stored_time(recorded), "event_id": event_id,
-        "effective_date": stored_date(fact.effective_date),
-        "operator": fact.operator or batch.operator, "note": fact.note,
-        "programme": tail.programme, "beneficiary": tail.beneficiary, "payment": f["payment"],
-        "amount": stored_amount(f["amount"]), "period": f["period"], "currency": currency,
-    }
+    state = _state(batch, fact, event_id, recorded, programme=tail.programme,
+                   beneficiary=tail.beneficiary, payment=f["payment"],
+                   amount=stored_amount(f["amount"]), period=f["period"], currency=currency)
     _stage_fast(batch, fact, tail, _PAID, event_id, state, digest, recorded)
     batch.pending_keys.append((payment_key, tail.originator_hex, event_id))
     batch.window_payments[payment_key] = (tail.originator_hex, event_id)
