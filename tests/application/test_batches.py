@@ -28,6 +28,7 @@ from eventlog import (
 
 from ledger import batch
 from ledger.application import Ledger
+from ledger.seen import SeenIds
 
 
 def stored_ids(ledger: Ledger) -> list[str]:
@@ -152,6 +153,22 @@ def test_an_id_used_again_windows_later_in_one_file_names_its_first_line(
         (12, "id", "'before' is already recorded for a different event"),
         (13, "id", "'e-2' is also the id of line 2"),
     ]
+
+
+def test_a_false_perhaps_of_the_id_filter_still_finds_an_id_recorded_before(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The batch's ids are kept in a Bloom filter, which may say "perhaps" of any id: the store
+    # then settles whether this batch recorded it.
+    monkeypatch.setattr(batch, "WINDOW", 2)
+    monkeypatch.setattr(SeenIds, "__contains__", lambda self, event_id: True)
+    lines = [*pilot(), *(enrolled(f"B-{n}", SANAMXAY, id=f"e-{n}") for n in range(6))]
+    record(ledger, *lines)
+
+    # The new line first: the known ids that follow are checked once the batch has positions.
+    receipt = record(ledger, enrolled("B-6", SANAMXAY, id="e-6"), *lines)
+
+    assert (receipt.count, receipt.already_recorded) == (1, len(lines))
 
 
 def test_a_line_repeated_in_one_file_is_refused_as_the_same_derived_id(ledger: Ledger) -> None:
