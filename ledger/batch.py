@@ -118,7 +118,6 @@ class Batch:
         self.timelines.all_known = self.last_recorded is None  # an empty store
         self.clock = max(now, self.last_recorded) if self.last_recorded else now
         self.clock_day = self.clock.astimezone().date()  # the recording day, local time
-        self.clock_iso = self.clock.isoformat()
 
     # -- driving -------------------------------------------------------------------------------
 
@@ -221,16 +220,21 @@ class Batch:
         others: list[UUID] = []
         for key in targets:
             found = known.get(key)
-            recent = self.payments_before.get(key, ("", ""))[0] or \
-                self.events_before.get(key[3:], "") if found is None else ""
-            if found is not None:
+            if found is not None:  # in the store
                 others.append(found.originator_id)
-            elif recent:
+            elif recent := self._recent_owner(key):  # in the window before
                 others.append(UUID(recent))
-            elif key in owners:
+            elif key in owners:  # in this window
                 whole.add(owners[key])
         others.extend(enrolment_id(*owner) for owner in whole)
         timelines.preload(programmes, enrolments, others)
+
+    def _recent_owner(self, key: str) -> str | None:
+        """The timeline (hex) of a payment key or `id:` key recorded in the window before."""
+        if key.startswith("id:"):
+            return self.events_before.get(key[3:])
+        payment = self.payments_before.get(key)
+        return payment[0] if payment else None
 
     # -- one fact ------------------------------------------------------------------------------
 
@@ -406,10 +410,8 @@ class Batch:
     # -- finding the timelines a fact is about ------------------------------------------------
 
     def programme(self, code: str) -> Programme:
-        programme = self.timelines.programme(code)
-        if programme is None or programme.registration is None:
-            raise RuleViolation(1, f"programme {code!r} is not registered", field="programme")
-        return programme
+        self.coverage(code)  # refuses a programme that is not registered
+        return cast(Programme, self.timelines.programme(code))
 
     def coverage(self, code: str) -> ProgrammeFold:
         """The fold of a registered programme (its registration and coverage as they stand).

@@ -207,16 +207,15 @@ class Spec:
         object.__setattr__(self, "optional_items", tuple(self.optional.items()))
 
 
-EVENTS: dict[str, Spec] = {
-    "ProgrammeRegistered": Spec(
+EVENTS: dict[str, Spec] = {spec.event: spec for spec in (
+    Spec(
         "ProgrammeRegistered",
         {"programme": PROGRAMME, "name": text(200), "benefit": choice(BENEFITS)},
         {"currency": CURRENCY},
     ),
-    "DistrictExpanded": Spec("DistrictExpanded", {"programme": PROGRAMME, "district": district}, {}),
-    "DistrictWithdrawn": Spec("DistrictWithdrawn", {"programme": PROGRAMME, "district": district},
-                              {}),
-    "BeneficiaryEnrolled": Spec(
+    Spec("DistrictExpanded", {"programme": PROGRAMME, "district": district}, {}),
+    Spec("DistrictWithdrawn", {"programme": PROGRAMME, "district": district}, {}),
+    Spec(
         "BeneficiaryEnrolled",
         {
             "programme": PROGRAMME,
@@ -226,15 +225,15 @@ EVENTS: dict[str, Spec] = {
         },
         {"birth_date": date, "household": IDENTIFIER},
     ),
-    "BeneficiaryTransferred": Spec(
+    Spec(
         "BeneficiaryTransferred",
         {"programme": PROGRAMME, "beneficiary": IDENTIFIER, "district": district}, {}
     ),
-    "BeneficiaryExited": Spec(
+    Spec(
         "BeneficiaryExited",
         {"programme": PROGRAMME, "beneficiary": IDENTIFIER, "reason": choice(EXIT_REASONS)}, {}
     ),
-    "PaymentRecorded": Spec(
+    Spec(
         "PaymentRecorded",
         {
             "programme": PROGRAMME,
@@ -245,13 +244,12 @@ EVENTS: dict[str, Spec] = {
         },
         {"currency": CURRENCY},
     ),
-    "PaymentReversed": Spec(
+    Spec(
         "PaymentReversed",
         {"programme": PROGRAMME, "payment": IDENTIFIER, "reason": REASON}, {}
     ),
-    "EventRetracted": Spec(
-        "EventRetracted",{"retracts": EVENT_ID, "reason": REASON}, {}),
-}
+    Spec("EventRetracted", {"retracts": EVENT_ID, "reason": REASON}, {}),
+)}
 
 
 
@@ -280,9 +278,7 @@ def _well_formed(obj: dict[str, Any], spec: Spec, origin: Origin) -> Fact:
     for key, check in spec.optional_items:
         value = obj.get(key)
         fields[key] = None if value is None else check(value)
-    if spec.event == "ProgrammeRegistered" and fields["benefit"] == "cash" \
-            and fields["currency"] is None:
-        fields["currency"] = DEFAULT_CURRENCY
+    _default_currency(spec.event, fields)
     get = obj.get
     event_id, recorded_at, operator, note = (get("id"), get("recorded_at"), get("operator"),
                                              get("note"))
@@ -339,8 +335,7 @@ def _checked(obj: Any, origin: Origin) -> Fact | list[FieldError]:
     if errors:
         return errors
     assert effective is not None
-    if name == "ProgrammeRegistered" and fields["benefit"] == "cash" and fields["currency"] is None:
-        fields["currency"] = DEFAULT_CURRENCY
+    _default_currency(name, fields)
     return Fact(
         event=name,
         effective_date=effective,
@@ -351,6 +346,12 @@ def _checked(obj: Any, origin: Origin) -> Fact | list[FieldError]:
         note=envelope["note"],
         origin=origin,
     )
+
+
+def _default_currency(event: str, fields: dict[str, Any]) -> None:
+    """A cash programme registered without a currency pays in the default one."""
+    if event == "ProgrammeRegistered" and fields["benefit"] == "cash" and fields["currency"] is None:
+        fields["currency"] = DEFAULT_CURRENCY
 
 
 def shown_name(name: str) -> str:
