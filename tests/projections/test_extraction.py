@@ -109,3 +109,27 @@ def test_new_events_are_added_incrementally(tmp_path: Path) -> None:
         assert projections.update() == 0
         assert projections.facts.count() == len(PILOT)
     ledger.close()
+
+
+def test_a_file_of_an_older_layout_is_rebuilt_in_the_new_one(tmp_path: Path) -> None:
+    ledger = open_ledger(str(tmp_path / "ledger.db"), create=True)
+    ledger.record_dicts(PILOT, operator="t", historical=True)
+    path = tmp_path / "p.duckdb"
+    facts = FactStore.open(path)
+    catch_up(source_for(ledger.store), facts, store="s")
+    facts.connection.execute("UPDATE progress SET schema_version = schema_version - 1")
+    facts.connection.execute("ALTER TABLE facts ALTER COLUMN event_id SET DATA TYPE VARCHAR")
+    facts.close()
+
+    reopened = FactStore.open(path)
+    assert reopened.position() == 0 and reopened.count() == 0  # the old rows are gone
+    assert catch_up(source_for(ledger.store), reopened, store="s") == len(PILOT)
+    assert [p for p, _ in _ids(reopened)] == list(range(1, len(PILOT) + 1))
+    reopened.connection.execute("CHECKPOINT")
+    stored = dict(reopened.connection.execute(
+        "SELECT DISTINCT column_name, compression FROM pragma_storage_info('facts') "
+        "WHERE column_name IN ('event_id', 'beneficiary', 'payment') AND segment_type = 'VARCHAR'"
+    ).fetchall())
+    assert stored == dict.fromkeys(("event_id", "beneficiary", "payment"), "Uncompressed")
+    reopened.close()
+    ledger.close()
