@@ -118,7 +118,6 @@ def test_a_file_of_an_older_layout_is_rebuilt_in_the_new_one(tmp_path: Path) -> 
     facts = FactStore.open(path)
     catch_up(source_for(ledger.store), facts, store="s")
     facts.connection.execute("UPDATE progress SET schema_version = schema_version - 1")
-    facts.connection.execute("ALTER TABLE facts ALTER COLUMN event_id SET DATA TYPE VARCHAR")
     facts.close()
 
     reopened = FactStore.open(path)
