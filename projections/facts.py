@@ -15,7 +15,7 @@ from ledger.geography import load_geography
 from projections.raw import StoredEventError
 from projections.sqlfiles import sql
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 LOCK_WAIT_S = 120.0  # another process updating the same projections holds the file this long at most
 MEMORY_LIMIT = "1536MB"  # DuckDB spills to disk beyond this: the whole process stays under 2 GB
 

@@ -31,7 +31,10 @@ valued AS (
         d.side,
         d.programme,
         d.event,
-        d.beneficiary,
+        -- A beneficiary is its enrolment (one per programme and id); a programme's own
+        -- events have none.
+        CASE WHEN d.event NOT IN ('ProgrammeRegistered', 'DistrictExpanded', 'DistrictWithdrawn')
+             THEN d.originator END AS beneficiary,
         CASE
             WHEN d.event = 'PaymentRecorded' THEN d.amount
             WHEN d.event = 'PaymentReversed' THEN p.amount

@@ -11,15 +11,14 @@ SELECT
     CAST(v[2] AS DATE) AS effective_date,
     CAST(v[3] AS VARCHAR) AS event_id,
     CAST(v[4] AS VARCHAR) AS programme,
-    CAST(v[5] AS VARCHAR) AS beneficiary,
-    CAST(v[6] AS VARCHAR) AS district,
-    CAST(v[7] AS VARCHAR) AS sex,
-    CAST(v[8] AS DATE) AS birth_date,
-    CAST(v[9] AS VARCHAR) AS payment,
-    CAST(v[10] AS DECIMAL(38, 2)) AS amount,
-    CAST(v[11] AS VARCHAR) AS period,
-    CAST(v[12] AS VARCHAR) AS currency,
-    CAST(v[13] AS VARCHAR) AS retracts
+    CAST(v[5] AS VARCHAR) AS district,
+    CAST(v[6] AS VARCHAR) AS sex,
+    CAST(v[7] AS DATE) AS birth_date,
+    CAST(v[8] AS VARCHAR) AS payment,
+    CAST(v[9] AS DECIMAL(38, 2)) AS amount,
+    CAST(v[10] AS VARCHAR) AS period,
+    CAST(v[11] AS VARCHAR) AS currency,
+    CAST(v[12] AS VARCHAR) AS retracts
 FROM (
     SELECT
         position,
@@ -30,7 +29,6 @@ FROM (
             '$.effective_date._data_',
             '$.event_id',
             '$.programme',
-            '$.beneficiary',
             '$.district',
             '$.sex',
             '$.birth_date._data_',

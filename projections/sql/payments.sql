@@ -2,7 +2,7 @@
 -- count then (not reversed by a reversal effective on or before $as_of), as known at $known_at.
 -- A payment's district is the beneficiary's district on the payment's effective date.
 WITH paid AS (
-    SELECT originator, programme, beneficiary, payment, effective_date, amount, period, currency
+    SELECT originator, programme, payment, effective_date, amount, period, currency
     FROM known_facts($known_at, $programme)
     WHERE event = 'PaymentRecorded' AND effective_date <= $as_of
 ),
@@ -61,7 +61,7 @@ SELECT
     CAST(l.district AS VARCHAR) AS district,
     CAST(l.period AS VARCHAR) AS period,
     CAST(count(*) AS BIGINT) AS payments,
-    CAST(count(DISTINCT l.beneficiary) AS BIGINT) AS beneficiaries_paid,
+    CAST(count(DISTINCT l.originator) AS BIGINT) AS beneficiaries_paid,  -- an enrolment each
     CAST(sum(l.amount) AS DECIMAL(38, 2)) AS amount,
     CAST(l.currency AS VARCHAR) AS currency,
     CAST($known_at AS TIMESTAMPTZ) AS known_at

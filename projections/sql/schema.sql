@@ -14,10 +14,11 @@ CREATE TYPE IF NOT EXISTS event_name AS ENUM (
 );
 
 -- One row per stored event, in notification order: when it took effect, when it was recorded,
--- and the fields the projections use (NULL where the event has no such field).
--- The three columns with a value per event or per beneficiary are stored uncompressed: finding
--- a compression for them cost DuckDB about a fifth of each event's extraction, and it saved
--- little room. A rebuild then takes 7 % less time and the file 45 % more room
+-- and the fields the projections use (NULL where the event has no such field). A beneficiary is
+-- its enrolment, `originator` (one per programme and beneficiary id), so the beneficiary's id
+-- is not copied: it was the costliest column to extract and to store.
+-- The two columns with a value per event or per payment are stored uncompressed: finding a
+-- compression for them cost DuckDB much of each event's extraction, and saved little room
 -- (docs/performance.md).
 CREATE TABLE IF NOT EXISTS facts (
     position BIGINT NOT NULL,          -- notification id in the event store
@@ -28,7 +29,6 @@ CREATE TABLE IF NOT EXISTS facts (
     event_id VARCHAR USING COMPRESSION uncompressed NOT NULL,  -- ledger-wide unique id (what a
                                                                -- retraction names)
     programme VARCHAR,
-    beneficiary VARCHAR USING COMPRESSION uncompressed,
     district VARCHAR,
     sex VARCHAR,
     birth_date DATE,

@@ -12,6 +12,7 @@ import pytest
 from pilot_history import PILOT
 
 from ledger.bootstrap import open_ledger
+from ledger.domain.ids import enrolment_id
 from projections.extract import catch_up
 from projections.facts import FactStore
 from projections.service import Projections
@@ -77,11 +78,12 @@ def test_the_fast_reader_and_the_stores_own_bulk_read_extract_the_same_facts(
     assert fast.connection.execute(everything).fetchall() == \
         generic.connection.execute(everything).fetchall()
     row = fast.connection.execute(
-        "SELECT event, recorded_at, effective_date, programme, beneficiary, district, sex, "
+        "SELECT event, recorded_at, effective_date, programme, originator, district, sex, "
         "birth_date FROM facts WHERE position = 4"
     ).fetchone()
     assert row == ("BeneficiaryEnrolled", dt.datetime(2021, 6, 18, 2, 0, tzinfo=dt.UTC),
-                   dt.date(2021, 6, 18), "mcw", "B1", "1703", "F", dt.date(1995, 3, 10))
+                   dt.date(2021, 6, 18), "mcw", enrolment_id("mcw", "B1"), "1703", "F",
+                   dt.date(1995, 3, 10))
     ledger.close()
 
 
@@ -117,6 +119,8 @@ def test_a_file_of_an_older_layout_is_rebuilt_in_the_new_one(tmp_path: Path) -> 
     path = tmp_path / "p.duckdb"
     facts = FactStore.open(path)
     catch_up(source_for(ledger.store), facts, store="s")
+    # Layout 6 also copied each event's beneficiary id.
+    facts.connection.execute("ALTER TABLE facts ADD COLUMN beneficiary VARCHAR")
     facts.connection.execute("UPDATE progress SET schema_version = schema_version - 1")
     facts.close()
 
@@ -124,11 +128,13 @@ def test_a_file_of_an_older_layout_is_rebuilt_in_the_new_one(tmp_path: Path) -> 
     assert reopened.position() == 0 and reopened.count() == 0  # the old rows are gone
     assert catch_up(source_for(ledger.store), reopened, store="s") == len(PILOT)
     assert [p for p, _ in _ids(reopened)] == list(range(1, len(PILOT) + 1))
+    columns = {row[0] for row in reopened.connection.execute("DESCRIBE facts").fetchall()}
+    assert "beneficiary" not in columns and {"originator", "event_id", "payment"} <= columns
     reopened.connection.execute("CHECKPOINT")
     stored = dict(reopened.connection.execute(
         "SELECT DISTINCT column_name, compression FROM pragma_storage_info('facts') "
-        "WHERE column_name IN ('event_id', 'beneficiary', 'payment') AND segment_type = 'VARCHAR'"
+        "WHERE column_name IN ('event_id', 'payment') AND segment_type = 'VARCHAR'"
     ).fetchall())
-    assert stored == dict.fromkeys(("event_id", "beneficiary", "payment"), "Uncompressed")
+    assert stored == dict.fromkeys(("event_id", "payment"), "Uncompressed")
     reopened.close()
     ledger.close()

@@ -153,8 +153,8 @@ def test_a_state_with_raw_newlines_is_read_row_by_row_and_extracted_alike(
     facts = FactStore.in_memory()
     assert catch_up(source, facts, store="s") == 3
     assert facts.connection.execute(
-        "SELECT position, beneficiary FROM facts ORDER BY position"
-    ).fetchall() == [(1, "B1"), (2, "B2"), (3, "B3")]
+        "SELECT position, event_id FROM facts ORDER BY position"
+    ).fetchall() == [(1, "ev-1"), (2, "ev-2"), (3, "ev-3")]
     source.close()
 
 
