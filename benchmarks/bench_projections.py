@@ -300,17 +300,16 @@ def rebuild(store: str, path: str) -> Result:
 
     with Projections.of_store(ledger.store, path=path, update=False) as projections, \
             timer() as elapsed:
-        started = time.perf_counter()
-        cpu = time.process_time()
+        started, cpu_started = time.perf_counter(), time.process_time()
         events = projections.rebuild(progress)
         ended, cpu_ended = time.perf_counter(), time.process_time()
     ledger.close()
     # The batches are extracted, then the timeline and retractions are settled once.
-    last_wall, last_cpu = extracted[0] if extracted else (started, cpu)
-    phases = {"extract": {"seconds": last_wall - started, "cpu_s": last_cpu - cpu},
+    last_wall, last_cpu = extracted[0] if extracted else (started, cpu_started)
+    phases = {"extract": {"seconds": last_wall - started, "cpu_s": last_cpu - cpu_started},
               "settle": {"seconds": ended - last_wall, "cpu_s": cpu_ended - last_cpu}}
-    cpu = cpu_ended - cpu
-    return {"events": events, "seconds": elapsed(), "cpu_s": cpu, "phases": phases}
+    return {"events": events, "seconds": elapsed(), "cpu_s": cpu_ended - cpu_started,
+            "phases": phases}
 
 
 def catch_up(store: str, path: str) -> Result:

@@ -61,7 +61,7 @@ SELECT
     CAST(l.district AS VARCHAR) AS district,
     CAST(l.period AS VARCHAR) AS period,
     CAST(count(*) AS BIGINT) AS payments,
-    CAST(count(DISTINCT l.originator) AS BIGINT) AS beneficiaries_paid,  -- an enrolment each
+    CAST(count(DISTINCT l.originator) AS BIGINT) AS beneficiaries_paid,  -- one enrolment per beneficiary
     CAST(sum(l.amount) AS DECIMAL(38, 2)) AS amount,
     CAST(l.currency AS VARCHAR) AS currency,
     CAST($known_at AS TIMESTAMPTZ) AS known_at
