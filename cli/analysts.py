@@ -139,30 +139,37 @@ def replay(settings: Settings, as_of: dt.date, known_at: dt.datetime | None, out
               help="Without --out: the date the tables are computed for (default: today, UTC).")
 @click.option("--known-at", type=TIMESTAMP, metavar="T",
               help="Without --out: as known at T (default: everything recorded so far).")
+@click.option("--memory-limit", default=queries.MEMORY_LIMIT, show_default=True, metavar="SIZE",
+              help="Stop the query if it needs more memory than this (e.g. 512MB, 2GB).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True),
+              default=queries.TIME_LIMIT_S, show_default=True, metavar="SECONDS",
+              help="Stop the query after this many seconds.")
 @format_option
 @pass_settings
 @_analysis_errors
 def query(settings: Settings, sql: str, out: Path | None, as_of: dt.date | None,
-          known_at: dt.datetime | None, fmt: str) -> None:
+          known_at: dt.datetime | None, memory_limit: str, timeout: float, fmt: str) -> None:
     """Run one read-only SELECT over views named after the tables.
 
     The views are beneficiary_counts, district_reach, programme_summary, payments and monthly,
     each with an as_of column: from a replay folder (--out), or computed from the store's
-    projections as of --as-of.
+    projections as of --as-of. The query reads no other file, writes none, changes no
+    setting, and stops with an error past --memory-limit or --timeout.
 
     \b
     Examples:
       ledger query "SELECT programme, sum(beneficiaries) FROM beneficiary_counts GROUP BY ALL"
       ledger query --out out/ "SELECT as_of, * FROM programme_summary ORDER BY as_of"
     """
+    limits = queries.QueryLimits(memory=memory_limit, seconds=timeout)
     if out is not None:
         if as_of is not None or known_at is not None:
             raise click.UsageError("--as-of and --known-at apply to the store, not to --out")
-        columns, rows = queries.query(sql, out=out)
+        columns, rows = queries.query(sql, out=out, limits=limits)
     else:
         with _projections(settings) as projections:
             when = projections.point_in_time(as_of or dt.datetime.now(dt.UTC).date(), known_at)
-            columns, rows = queries.query(sql, projections=projections, when=when)
+            columns, rows = queries.query(sql, projections=projections, when=when, limits=limits)
     records = [dict(zip(columns, row, strict=True)) for row in rows]
     click.echo(render(records, columns, fmt))
 

@@ -32,6 +32,10 @@ class ParquetLayout:
         """A glob matching every snapshot of `table`, for `read_parquet(..., hive_partitioning)`."""
         return str(self.table_dir(table) / f"{self.PARTITION}=*" / "*.parquet")
 
+    def snapshots(self, table: str) -> list[Path]:
+        """Every snapshot file of `table`, in as-of order."""
+        return sorted(self.table_dir(table).glob(f"{self.PARTITION}=*/*.parquet"))
+
     def tables(self) -> list[str]:
         """The tables that have at least one snapshot here, by name."""
         if not self.root.is_dir():

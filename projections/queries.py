@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,38 +99,84 @@ def query(
     projections: Projections | None = None,
     when: PointInTime | None = None,
     out: Path | None = None,
+    limits: QueryLimits | None = None,
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run one read-only SELECT over views named after the tables.
+    """Run one read-only SELECT over views named after the tables, within `limits`.
 
     The views read a replay folder (`out`) with an `as_of` column from the partitions, or else
     the store's projections as of `when` (with `as_of` as a column too).
     """
-    connection = duckdb.connect(":memory:")
+    limits = limits or QueryLimits()
+    connection = duckdb.connect(":memory:", config={"threads": 1})
     try:
         connection.execute("SET TimeZone = 'UTC'")
         if out is not None:
-            _parquet_views(connection, ParquetLayout(out))
-        elif projections is not None and when is not None:
-            _snapshot_views(connection, projections, when, _named_in(statement, TABLES))
-        _seal(connection, out)
+            files = _parquet_views(connection, ParquetLayout(out))
+        else:
+            files = []
+            if projections is not None and when is not None:
+                _snapshot_views(connection, projections, when, _named_in(statement, TABLES))
+        _seal(connection, files, limits)
         _check_read_only(connection, statement)
-        try:
-            result = connection.execute(statement)
-        except duckdb.Error as failure:
-            raise QueryError(str(failure).strip()) from None
-        columns = [d[0] for d in result.description or ()]
-        return columns, result.fetchall()
+        return _run(connection, statement, limits)
     finally:
         connection.close()
 
 
-def _parquet_views(connection: duckdb.DuckDBPyConnection, layout: ParquetLayout) -> None:
+MEMORY_LIMIT = "1GB"
+TIME_LIMIT_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class QueryLimits:
+    """What one analyst's query may use: memory (DuckDB's limit) and wall time."""
+
+    memory: str = MEMORY_LIMIT
+    seconds: float = TIME_LIMIT_S
+
+
+def _run(
+    connection: duckdb.DuckDBPyConnection, statement: str, limits: QueryLimits
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    # DuckDB has no statement timeout: a timer interrupts the connection instead.
+    expired = threading.Event()
+
+    def interrupt() -> None:
+        expired.set()
+        connection.interrupt()
+
+    timer = threading.Timer(limits.seconds, interrupt)
+    timer.start()
+    try:
+        result = connection.execute(statement)
+        columns = [d[0] for d in result.description or ()]
+        return columns, result.fetchall()
+    except duckdb.OutOfMemoryException:
+        raise QueryError(
+            f"the query needs more than the memory limit of {limits.memory} (--memory-limit)"
+        ) from None
+    except duckdb.Error as failure:
+        if expired.is_set():
+            raise QueryError(
+                f"the query was stopped at the time limit of {limits.seconds:g} s (--timeout)"
+            ) from None
+        raise QueryError(str(failure).strip()) from None
+    finally:
+        timer.cancel()
+
+
+def _parquet_views(connection: duckdb.DuckDBPyConnection, layout: ParquetLayout) -> list[str]:
+    """A view per replayed table; the Parquet files they read (the only files a query may read)."""
     names = layout.tables()
     if not names:
         raise QueryError(f"no replayed tables under {layout.root}; run `ledger replay` first")
+    files: list[str] = []
     for name in names:
-        relation = connection.read_parquet(layout.pattern(name), hive_partitioning=True)
+        snapshots = layout.snapshots(name)
+        relation = connection.read_parquet([str(f) for f in snapshots], hive_partitioning=True)
         relation.to_view(name)
+        files.extend(str(f.resolve()) for f in snapshots)
+    return files
 
 
 def _snapshot_views(
@@ -153,14 +199,22 @@ def _named_in(statement: str, names: Mapping[str, object]) -> list[str]:
     return [n for n in names if n in lowered]
 
 
-def _seal(connection: duckdb.DuckDBPyConnection, out: Path | None) -> None:
-    """No file outside the replay folder can be read or written by the analyst's SQL.
+def _seal(connection: duckdb.DuckDBPyConnection, files: list[str], limits: QueryLimits) -> None:
+    """The analyst's SQL reads only the views' own Parquet files and changes no setting.
 
-    The statement-type check below keeps out writes; this keeps out what a SELECT can still do
-    through table functions and EXPLAIN ANALYZE (which runs the statement it explains).
+    Only these exact files are allowed (never a folder: a replay folder may hold the store
+    itself), external access and extensions are off, spilling to disk is off (so the memory
+    limit is a limit, not a way to write files), and the configuration is locked.
     """
-    if out is not None:
-        connection.execute("SET allowed_directories = $1", [[str(out.resolve())]])
+    if files:
+        connection.execute("SET allowed_paths = $1", [files])
+    try:
+        connection.execute("SET memory_limit = $1", [limits.memory])
+    except duckdb.Error:
+        raise QueryError(f"--memory-limit {limits.memory!r} is not a size (e.g. 512MB, 2GB)") from None
+    connection.execute("SET temp_directory = ''")
+    connection.execute("SET autoinstall_known_extensions = false")
+    connection.execute("SET autoload_known_extensions = false")
     connection.execute("SET enable_external_access = false")
     connection.execute("SET lock_configuration = true")
 
@@ -173,13 +227,10 @@ def _check_read_only(connection: duckdb.DuckDBPyConnection, statement: str) -> N
     if len(statements) != 1:
         raise QueryError("give exactly one SQL statement")
     kind = statements[0].type
-    if kind not in (duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN):
+    # Only a SELECT: an EXPLAIN may be EXPLAIN ANALYZE, which runs (and so may write with) the
+    # statement it explains, whatever comments or parentheses surround the keywords.
+    if kind != duckdb.StatementType.SELECT:
         raise QueryError(f"only SELECT queries are allowed here (not {kind.name})")
-    if kind == duckdb.StatementType.EXPLAIN and _EXPLAIN_ANALYZE.match(statement):
-        raise QueryError("EXPLAIN ANALYZE runs the statement it explains; use EXPLAIN")
-
-
-_EXPLAIN_ANALYZE = re.compile(r"\s*explain\s+analy[sz]e\b", re.IGNORECASE)
 
 
 def _sort_key(by: Sequence[str], key: tuple[Any, ...]) -> tuple[Any, ...]:

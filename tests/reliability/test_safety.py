@@ -4,8 +4,9 @@ Programme codes and beneficiary ids are checked against their patterns before an
 neither ever becomes part of a file name: a replay writes exactly `DIR/<table>/as_of=<D>/
 data.parquet` for the five tables, under `--out` and nowhere else. The projections file of a
 PostgreSQL store is named from its database and schema, flattened to one safe file name in the
-working directory. `query` accepts one SELECT (or EXPLAIN): anything else is refused, and neither
-the store nor its projections change.
+working directory. `query` accepts one SELECT: anything else is refused (an EXPLAIN too, since
+EXPLAIN ANALYZE runs what it explains), it reads only its views' own files, and neither the store
+nor its projections change; it stops with a clear error past its memory or time limit.
 """
 
 from __future__ import annotations
@@ -204,7 +205,7 @@ def test_query_cannot_reach_files_through_a_select_or_explain_analyze(
     store_before = snapshot(store)
     files_before = _tree(tmp_path)
     escapes = [
-        (f"EXPLAIN ANALYZE COPY (SELECT 42 AS x) TO '{store}' (FORMAT csv)", "EXPLAIN ANALYZE"),
+        (f"EXPLAIN ANALYZE COPY (SELECT 42 AS x) TO '{store}' (FORMAT csv)", "only SELECT"),
         ("SELECT * FROM read_csv('/etc/passwd')", "Permission"),
         (f"SELECT * FROM read_text('{store}')", "Permission"),
     ]
@@ -219,3 +220,71 @@ def test_query_cannot_reach_files_through_a_select_or_explain_analyze(
     assert status == 0 and stdout.splitlines()[0] == "n"
     assert snapshot(store) == store_before
     assert _tree(tmp_path) == files_before
+
+
+ESCAPES_FROM_THE_STORES_FOLDER = [
+    "EXPLAIN (ANALYZE) COPY (SELECT 1) TO 'ledger.db'",
+    "/**/ EXPLAIN ANALYZE COPY (SELECT 1) TO 'ledger.db'",
+    "/* a */ explain /* b */ (analyze true) COPY (SELECT 1) TO 'ledger.db'",
+    "EXPLAIN SELECT 1",
+    "WITH x AS (SELECT 1) SELECT * FROM read_text('ledger.db')",
+    "SELECT * FROM (SELECT * FROM read_blob('ledger.db'))",
+    "SELECT * FROM read_parquet('*/*/*.parquet')",
+    "SELECT * FROM glob('*')",
+    "SELECT * FROM read_csv('ledger.db-wal')",
+    "SELECT * FROM 'ledger.projections.duckdb'",
+]
+
+
+def test_a_replay_folder_that_holds_the_store_gives_no_way_to_its_files(
+    store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The issue's case: `--out .` beside the store, where a folder-wide permission would
+    # reach the store itself.
+    folder = Path(store).parent
+    monkeypatch.chdir(folder)
+    status, _, stderr = _ledger("--store", store, "replay", "--as-of", "2025-12-31", "--out", ".")
+    assert status == 0, stderr
+    store_before = snapshot(store)
+    files_before = _tree(folder)
+
+    for statement in ESCAPES_FROM_THE_STORES_FOLDER:
+        status, stdout, stderr = _ledger("--store", store, "query", "--out", ".", statement)
+        assert status == 1 and stderr.startswith("Error: "), (statement, stdout, stderr)
+
+    status, stdout, _ = _ledger("--store", store, "query", "--out", ".", "--format", "csv",
+                                "SELECT count(*) AS n FROM monthly")
+    assert status == 0 and stdout.splitlines()[0] == "n"
+    assert snapshot(store) == store_before
+    assert _tree(folder) == files_before
+
+
+@pytest.mark.parametrize("where", [["--as-of", "2025-12-31"], ["--out", "out"]])
+def test_a_query_stops_at_its_time_limit(
+    store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert _ledger("--store", store, "replay", "--as-of", "2025-12-31", "--out", "out")[0] == 0
+    status, _, stderr = _ledger(
+        "--store", store, "query", *where, "--timeout", "1",
+        "SELECT sum(a.range * b.range) FROM range(1000000) a, range(1000000) b",
+    )
+    assert status == 1
+    assert stderr.strip() == "Error: the query was stopped at the time limit of 1 s (--timeout)"
+
+
+def test_a_query_stops_at_its_memory_limit(store: str) -> None:
+    status, _, stderr = _ledger(
+        "--store", store, "query", "--as-of", "2025-12-31", "--memory-limit", "64MB",
+        "SELECT string_agg(range::VARCHAR, ',') FROM range(100000000)",
+    )
+    assert status == 1
+    assert stderr.strip() == (
+        "Error: the query needs more than the memory limit of 64MB (--memory-limit)"
+    )
+
+
+def test_a_memory_limit_that_is_not_a_size_is_refused(store: str) -> None:
+    status, _, stderr = _ledger("--store", store, "query", "--as-of", "2025-12-31",
+                                "--memory-limit", "lots", "SELECT 1")
+    assert status == 1 and "--memory-limit 'lots' is not a size" in stderr
