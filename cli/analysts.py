@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from cli.common import DATE, TIMESTAMP, reports_errors
+from cli.common import DATE, TIMESTAMP, refuse_output, reports_errors
 from cli.context import Settings, pass_settings
 from cli.main import cli
 from cli.output import format_option, render
@@ -119,6 +119,7 @@ def replay(settings: Settings, as_of: dt.date, known_at: dt.datetime | None, out
       duckdb -c "SELECT * FROM read_parquet('out/programme_summary/*/*.parquet',
                  hive_partitioning=true)"
     """
+    refuse_output(settings, out)
     progress = _Progress("extracting events")
     with _projections(settings, update=not rebuild, progress=progress) as projections:
         if rebuild:

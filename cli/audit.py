@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cli.common import DATE, TIMESTAMP, ledger_for, reports_errors
+from cli.common import DATE, TIMESTAMP, ledger_for, refuse_output, reports_errors
 from cli.context import Settings, pass_settings
 from cli.main import cli
 from cli.output import format_option, render
@@ -187,6 +187,7 @@ def report(settings: Settings, as_of: dt.date, known_at: dt.datetime | None, out
     Example:
       ledger report --as-of 2025-12-31 --out report.html
     """
+    refuse_output(settings, out)
     checked = verify(ledger_for(settings).store) if check else None
     with Projections.open(settings.store) as projections:
         when = projections.point_in_time(as_of, known_at)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -14,6 +15,7 @@ from cli.context import Settings
 from ledger.application import Ledger
 from ledger.bootstrap import open_ledger
 from ledger.errors import BatchRefused, LedgerError
+from ledger.outputs import refuse_protected, store_files
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,6 +25,18 @@ COMMAND = "<command>"
 
 def ledger_for(settings: Settings, *, create: bool = False) -> Ledger:
     return open_ledger(settings.store, create=create)
+
+
+def refuse_output(settings: Settings, *outputs: Path) -> None:
+    """Refuse an output path that is the store, inside it, or one of its companion files."""
+    # Imported here: the projections package loads DuckDB, which recording a fact never needs.
+    from projections.location import projections_file
+
+    projections = projections_file(settings.store)
+    protected = [*store_files(settings.store), projections,
+                 projections.with_name(projections.name + ".wal")]
+    for output in outputs:
+        refuse_protected(output, protected)
 
 
 def reports_errors(func: F) -> F:

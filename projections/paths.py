@@ -9,6 +9,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ledger.outputs import replaced_whole
+
 
 class ParquetLayout:
     """Where each table's snapshot for one as-of date lives under a replay folder."""
@@ -48,7 +50,6 @@ class ParquetLayout:
         """Write (or replace, atomically) one table's snapshot for `as_of`."""
         target = self.file(table, as_of)
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.partial")
-        pq.write_table(rows, partial, compression="zstd")
-        partial.replace(target)
+        with replaced_whole(target) as partial:
+            pq.write_table(rows, partial, compression="zstd")
         return target

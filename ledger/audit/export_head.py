@@ -26,7 +26,8 @@ from typing import IO, Any, cast
 from ledger.application import Ledger
 from ledger.audit.verify import link_at
 from ledger.domain.errors import LedgerError
-from ledger.interchange.writer import interchange_line, write_log
+from ledger.interchange.writer import Written, interchange_line, write_log
+from ledger.outputs import replaced_whole
 from ledger.storage.chain import GENESIS
 
 FORMAT = "ledger-export-head/1"
@@ -61,8 +62,22 @@ def head_path(export: Path) -> Path:
 
 def export_with_head(ledger: Ledger, path: Path, *, known_at: dt.datetime | None) -> ChainHead:
     """Write the event log and, beside it, its chain head."""
-    written = write_log(path, ledger.stored_events(), known_at=known_at)
-    head = ChainHead(
+    target = head_path(path)
+    with replaced_whole(target) as head_partial:
+        with replaced_whole(path) as log_partial:
+            written = write_log(log_partial, ledger.stored_events(), known_at=known_at,
+                                compressed=path.name.endswith(".gz"))
+            # The old head goes before the new log takes its place: a run killed between the
+            # renames leaves a log without a head (verify --export says so), never a new log
+            # beside an old head (a false tamper alarm).
+            target.unlink(missing_ok=True)
+        head = _head(ledger, path, written, known_at)
+        head_partial.write_text(head.to_json(), encoding="utf-8")
+    return head
+
+
+def _head(ledger: Ledger, path: Path, written: Written, known_at: dt.datetime | None) -> ChainHead:
+    return ChainHead(
         export=path.name,
         events=written.count,
         position=written.last_position,
@@ -71,11 +86,6 @@ def export_with_head(ledger: Ledger, path: Path, *, known_at: dt.datetime | None
         known_at=known_at.isoformat() if known_at else None,
         exported_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )
-    target = head_path(path)
-    partial = target.with_name(f".{target.name}.partial")
-    partial.write_text(head.to_json(), encoding="utf-8")
-    partial.replace(target)
-    return head
 
 
 def read_head(path: Path) -> ChainHead:

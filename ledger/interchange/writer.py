@@ -61,13 +61,20 @@ class Written:
 
 
 def write_log(
-    path: Path, events: Iterable[tuple[int, Timeline.Event]], *, known_at: dt.datetime | None
+    path: Path,
+    events: Iterable[tuple[int, Timeline.Event]],
+    *,
+    known_at: dt.datetime | None,
+    compressed: bool | None = None,
 ) -> Written:
-    """Write every event recorded at or before `known_at` (all, if None)."""
+    """Write every event recorded at or before `known_at` (all, if None).
+
+    The log is gzipped when `compressed`, or by default when `path` ends in `.gz`.
+    """
     count = 0
     last_position = 0
     content = hashlib.sha256()
-    with _open(path) as stream:
+    with _open(path, path.name.endswith(".gz") if compressed is None else compressed) as stream:
         for position, event in events:
             if known_at is not None and event.timestamp > known_at:
                 break  # recorded times never decrease with position
@@ -86,7 +93,7 @@ def write_events(
     return write_log(path, events, known_at=known_at).count
 
 
-def _open(path: Path) -> IO[bytes]:
-    if path.name.endswith(".gz"):
+def _open(path: Path, compressed: bool) -> IO[bytes]:
+    if compressed:
         return cast(IO[bytes], gzip.open(path, "wb", compresslevel=6))
     return path.open("wb")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from ledger.outputs import replaced_whole
 from projections.report.figures import ReportData, ReportOptions, gather
 from projections.report.html import render
 from projections.service import Projections
@@ -20,7 +21,6 @@ def build_report(projections: Projections, options: ReportOptions) -> str:
 def write_report(projections: Projections, options: ReportOptions, out: Path) -> int:
     """Write the report to `out` (atomically); return its size in bytes."""
     content = build_report(projections, options).encode("utf-8")
-    partial = out.with_name(f".{out.name}.partial")
-    partial.write_bytes(content)
-    partial.replace(out)
+    with replaced_whole(out) as partial:
+        partial.write_bytes(content)
     return len(content)
