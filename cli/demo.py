@@ -8,12 +8,13 @@ import time
 import click
 
 from cli.common import ledger_for, reports_errors
-from cli.context import Settings, pass_settings
+from cli.context import DEFAULT_STORE, Settings, pass_settings
 from cli.main import cli
 from cli.output import render
+from ledger.application import Ledger
 from projections.service import Projections
 from projections.tables import PROGRAMME_SUMMARY
-from replay_data.demo import headlines, record_history
+from replay_data.demo import first_event_id, headlines, record_history
 
 SUMMARY_COLUMNS = tuple(c for c in PROGRAMME_SUMMARY.columns if c != "known_at")
 
@@ -27,14 +28,18 @@ SUMMARY_COLUMNS = tuple(c for c in PROGRAMME_SUMMARY.columns if c != "known_at")
 def demo(settings: Settings, scale: float, seed: int) -> None:
     """Build the calibrated Lao 2021–2025 sample history into the store and print its figures.
 
-    Running it again records nothing new (every event has a fixed id).
+    Running it again records nothing new (every event has a fixed id). It records only into an
+    empty store (or its own), and into a store other than ledger.db here only when --store
+    names it on the command line.
 
     \b
     Example:
       ledger demo
       ledger --store demo.db demo --scale 0.1
     """
+    _refuse_a_store_not_for_the_demo(settings)
     ledger = ledger_for(settings, create=True)
+    _refuse_a_ledger_that_is_not_the_demo(ledger, settings.store, scale, seed)
     started = time.perf_counter()
     click.echo(f"recording the sample history (scale {scale:g}) into {settings.store} …", err=True)
     recording = _Counter("recorded")
@@ -57,6 +62,28 @@ def demo(settings: Settings, scale: float, seed: int) -> None:
         f"{figures.first_payment_beneficiaries:,} beneficiaries paid in district "
         f"{figures.first_payment_district} (Sanamxay)."
     )
+
+
+def _refuse_a_store_not_for_the_demo(settings: Settings) -> None:
+    """Synthetic events go into the embedded default, or a store named on this command line."""
+    named = click.get_current_context().find_root().params.get("store")
+    if settings.store != DEFAULT_STORE and named is None:
+        raise click.ClickException(
+            f"the demo records synthetic events; it writes only into {DEFAULT_STORE} here or into "
+            f"a store named with --store, not into {settings.store} from LEDGER_STORE — "
+            "nothing was recorded"
+        )
+
+
+def _refuse_a_ledger_that_is_not_the_demo(ledger: Ledger, store: str, scale: float,
+                                           seed: int) -> None:
+    """The demo records only into an empty store (or, again, into its own)."""
+    first = next(ledger.stored_events(), None)
+    if first is not None and first[1].event_id != first_event_id(scale, seed):
+        raise click.ClickException(
+            f"{store} already holds a ledger; the demo records only into an empty store — "
+            "nothing was recorded (try: ledger --store demo.db demo)"
+        )
 
 
 class _Counter:

@@ -49,6 +49,11 @@ def record_history(
     )
 
 
+def first_event_id(scale: float = 1.0, seed: int = 2021) -> str:
+    """The id of the history's first event: a store that starts with it holds the demo."""
+    return str(next(iter(generate(scale, seed)))["id"])
+
+
 def _lines(scale: float, seed: int) -> Iterator[Line]:
     for number, obj in enumerate(generate(scale, seed), start=1):
         yield parse(obj, Origin("demo", number))
