@@ -18,6 +18,7 @@ import datetime as dt
 import gzip
 import hashlib
 import json
+import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -135,6 +136,15 @@ def check_export(ledger: Ledger, path: Path) -> ExportCheck:
     if not path.is_file():
         raise ExportHeadError(f"no export at {path}")
     head = read_head(path)
+    try:
+        return _check(ledger, path, head)
+    except EOFError:
+        raise ExportHeadError(f"{path} is cut short (its gzip stream ends early)") from None
+    except (gzip.BadGzipFile, zlib.error) as failure:
+        raise ExportHeadError(f"{path} is not a readable gzip file ({failure})") from None
+
+
+def _check(ledger: Ledger, path: Path, head: ChainHead) -> ExportCheck:
     problems: list[str] = []
     file_intact = _content_sha256(path) == head.content_sha256
     if not file_intact:

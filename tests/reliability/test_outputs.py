@@ -105,3 +105,19 @@ def test_a_failed_write_leaves_the_old_file_whole(tmp_path: Path) -> None:
 
     assert target.read_text() == "the old report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    (lambda data: data[:100], "is cut short"),
+    (lambda data: b"garbage that is not gzip\n", "is not a readable gzip file"),
+])
+def test_verify_export_of_a_broken_gzip_is_a_clear_error(store: Path, damage, message) -> None:  # type: ignore[no-untyped-def]
+    export = store.parent / "export.jsonl.gz"
+    assert _ledger("--store", str(store), "export", str(export))[0] == 0
+    export.write_bytes(damage(export.read_bytes()))
+
+    status, output = _ledger("--store", str(store), "verify", "--export", str(export))
+
+    assert status == 1
+    assert output.startswith("Error: ") and message in output
+    assert "Traceback" not in output and "Aborted" not in output
