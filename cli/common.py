@@ -50,8 +50,7 @@ def reports_errors(func: F) -> F:
             if all(r.origin.source == COMMAND for r in refused.refusals):
                 reasons = "; ".join(f"{r.field}: {r.reason}" for r in refused.refusals)
                 raise click.ClickException(f"{reasons} — nothing was recorded") from None
-            for refusal in refused.refusals:
-                click.echo(str(refusal), err=True)
+            click.echo(refused.report(), err=True)
             raise click.ClickException(str(refused)) from None
         except LedgerError as error:
             raise click.ClickException(str(error)) from None

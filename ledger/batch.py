@@ -31,6 +31,7 @@ from ledger.domain.timeline import Meta, Timeline, event_name
 from ledger.errors import BatchRefused
 from ledger.facts import Fact
 from ledger.interchange.schema import FieldError
+from ledger.refusals import Refusals
 from ledger.seen import SeenIds
 from ledger.storage.encoding import (
     Layout,
@@ -91,7 +92,7 @@ class Batch:
         self.now = now
         self.progress = progress
         self.timelines = Timelines(session, mapper)
-        self.refusals: list[FieldError] = []
+        self.refusals = Refusals()
         self.receipt = Receipt()
         # What a window needs besides the store: the keys found for it, and the ids and payment
         # ids recorded in this window and the one before (whose events may still be on their way
@@ -155,7 +156,7 @@ class Batch:
         # are then checked against everything before them, so no refusal is spurious.
         self._flush()
         if self.refusals:
-            raise BatchRefused(self.refusals)
+            raise BatchRefused(self.refusals, unreported=self.refusals.unreported)
         return self.receipt
 
     def _next_window(self) -> None:
@@ -242,7 +243,7 @@ class Batch:
         try:
             self._apply(fact, event_id, digest)
         except RuleViolation as violation:
-            self.refusals.append(FieldError(fact.origin, violation.field, str(violation)))
+            self.refusals.add(FieldError(fact.origin, violation.field, str(violation)))
 
     def _apply(self, fact: Fact, event_id: str, digest: str) -> None:
         known = self.known_keys.get("id:" + event_id)

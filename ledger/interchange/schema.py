@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,12 +34,17 @@ class Invalid(ValueError):
 
 Check = Callable[[Any], Any]
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+# re.ASCII everywhere: `\d` would otherwise take any script's digits (fullwidth, Arabic-Indic),
+# which int(), Decimal() and fromisoformat() then accept as if they were 0-9.
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 _TIMESTAMP = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})\Z"
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})\Z", re.ASCII
 )
-_PERIOD = re.compile(r"(\d{4})-(\d{2})\Z")
-_AMOUNT = re.compile(r"\d{1,15}(\.\d{1,2})?\Z")
+_PERIOD = re.compile(r"(\d{4})-(\d{2})\Z", re.ASCII)
+_AMOUNT = re.compile(r"\d{1,15}(\.\d{1,2})?\Z", re.ASCII)
+# Dates, periods and recorded times a ledger of social programmes can mean (SPEC §2 is silent):
+# anything outside is a typing mistake, and extreme years break date arithmetic downstream.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
 MAX_NOTE = 500
 
 
@@ -73,7 +79,7 @@ def _string(value: Any) -> str:
 
 
 def pattern(regex: str, description: str) -> Check:
-    compiled = re.compile(regex + r"\Z")
+    compiled = re.compile(regex + r"\Z", re.ASCII)
 
     def check(value: Any) -> str:
         text = _string(value)
@@ -115,9 +121,16 @@ def _date(value: Any) -> dt.date:
     if not _DATE.match(content):
         raise Invalid(f"{content[:40]!r} is not a date (YYYY-MM-DD)")
     try:
-        return dt.date.fromisoformat(content)
+        day = dt.date.fromisoformat(content)
     except ValueError:
         raise Invalid(f"{content!r} is not a real date") from None
+    _within_years(day.year, content)
+    return day
+
+
+def _within_years(year: int, content: str) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise Invalid(f"{content[:40]!r} is outside the years {FIRST_YEAR}–{LAST_YEAR}")
 
 
 def timestamp(value: Any) -> dt.datetime:
@@ -125,14 +138,16 @@ def timestamp(value: Any) -> dt.datetime:
     if not _TIMESTAMP.match(content):
         raise Invalid(f"{content[:40]!r} is not an RFC 3339 timestamp with an offset")
     try:
-        return dt.datetime.fromisoformat(content.replace("z", "Z"))
+        moment = dt.datetime.fromisoformat(content.replace("z", "Z"))
     except ValueError:
         raise Invalid(f"{content!r} is not a real time") from None
+    _within_years(moment.year, content)
+    return moment
 
 
 def _district(value: Any) -> str:
     code = _string(value)
-    if not re.fullmatch(r"\d{4}", code):
+    if not re.fullmatch(r"\d{4}", code, re.ASCII):
         raise Invalid(f"{code[:40]!r} is not a 4-digit district code")
     if code not in load_geography():
         raise Invalid(f"{code} is not a district of the ledger's geography")
@@ -140,6 +155,9 @@ def _district(value: Any) -> str:
 
 
 def _amount(value: Any) -> decimal.Decimal:
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 2**63:
+        # The JSON decoder turns an integer of 2^64 or more into a float.
+        raise Invalid("is too large: an amount is below 10^15")
     if isinstance(value, bool) or not isinstance(value, int | str):
         hint = "; write it as a decimal string, e.g. \"1500.50\"" if isinstance(value, float) else ""
         raise Invalid(f"must be a decimal string or an integer, not {_json_type(value)}{hint}")
@@ -161,6 +179,7 @@ def _period(value: Any) -> str:
     match = _PERIOD.match(content)
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise Invalid(f"{content[:40]!r} is not a month (YYYY-MM)")
+    _within_years(int(match.group(1)), content)
     return content
 
 
@@ -169,8 +188,40 @@ district = remembered(_district)
 amount = remembered(_amount)
 period = remembered(_period)
 
+def _event_id(value: Any) -> str:
+    """An idempotency key: 1–128 visible characters that display as themselves (see below)."""
+    content = _string(value)
+    if not 1 <= len(content) <= 128:
+        raise Invalid(f"is {len(content)} characters long; an id has 1–128")
+    problem = id_problem(content)
+    if problem:
+        raise Invalid(f"{content[:80]!a} {problem}")
+    return content
+
+
+def id_problem(content: str) -> str | None:
+    """Why an id could display as another id, or None.
+
+    An id is in NFC, holds no control, format (zero-width, bidirectional), private, unassigned
+    or separator character other than the plain space, and its letters come from one script
+    (so a Cyrillic 'а' cannot stand in for a Latin 'a').
+    """
+    if unicodedata.normalize("NFC", content) != content:
+        return "is not in Unicode NFC (normalise it first)"
+    scripts: set[str] = set()
+    for char in content:
+        category = unicodedata.category(char)
+        if category[0] == "C" or (category[0] == "Z" and char != " "):
+            return f"holds the invisible or control character U+{ord(char):04X}"
+        if category[0] == "L":
+            scripts.add(unicodedata.name(char, "?").split(" ")[0])
+    if len(scripts) > 1:
+        return f"mixes letters of several scripts ({', '.join(sorted(scripts))})"
+    return None
+
+
 IDENTIFIER = pattern(r"[A-Za-z0-9._-]{1,64}", "an id of 1–64 letters, digits, '.', '_' or '-'")
-EVENT_ID = pattern(r"[^\x00-\x1f\x7f]{1,128}", "an id of 1–128 printable characters")
+EVENT_ID = _event_id
 PROGRAMME = remembered(
     pattern(r"[a-z0-9][a-z0-9-]{0,39}", "a programme code ([a-z0-9][a-z0-9-]{0,39})")
 )

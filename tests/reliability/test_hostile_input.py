@@ -119,7 +119,7 @@ CORPUS = [
          [(1, "effective_date", "is not a real date")]),
     Case("two-digit-year", jsonl([{**enrolment("MCW-1703-000123"), "effective_date": "21-07-01"}]),
          [(1, "effective_date", "is not a date (YYYY-MM-DD)")]),
-    Case("future-date", jsonl([{**enrolment("MCW-1703-000124"), "effective_date": "2999-01-01"}]),
+    Case("future-date", jsonl([{**enrolment("MCW-1703-000124"), "effective_date": "2099-01-01"}]),
          [(1, "effective_date", "is after the day it is recorded")]),
     Case("birth-after-enrolment", jsonl([enrolment("MCW-1703-000125", birth_date="2021-07-02")]),
          [(1, "birth_date", "")]),
@@ -182,7 +182,7 @@ CORPUS = [
     Case("payment-id-reused-in-file", jsonl([payment("P-dup"), payment("P-dup", period="2021-09")]),
          [(2, "payment", "payment id 'P-dup' is already used")]),
     Case("id-too-long", jsonl([enrolment("MCW-1703-000143", id="i" * 129)]),
-         [(1, "id", "1–128 printable characters")]),
+         [(1, "id", "an id has 1–128")]),
     # -- one bad line spoils a file of good ones -----------------------------------------------
     Case("good-lines-then-a-bad-one",
          jsonl([enrolment(f"MCW-1703-{n:06d}") for n in range(150, 180)]
