@@ -10,11 +10,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
+from ledger.domain.errors import LedgerError
+
 ED25519 = b"\x01"  # the signed-note signature type of Ed25519
 SIGNATURE_PREFIX = "\u2014 "  # an em dash and a space open each signature line
 
 
-class NoteError(ValueError):
+class NoteError(LedgerError):
     """A note, key or signature that is malformed or does not verify."""
 
 
