@@ -160,3 +160,29 @@ def verify_consistency(
         raise ProofError(f"the consistency proof does not lead to the old root of {old_size}")
     if sr != new_root:
         raise ProofError(f"the consistency proof does not lead to the new root of {new_size}")
+
+
+class CompactRange:
+    """The perfect subtrees covering leaves [0, n): a root of any size in O(log n) memory."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.nodes: list[tuple[int, bytes]] = []  # (leaf count, hash), largest first
+
+    def append(self, leaf: bytes) -> None:
+        """Add one leaf hash, merging equal-sized subtrees as RFC 6962's shape does."""
+        self.size += 1
+        count, h = 1, leaf
+        while self.nodes and self.nodes[-1][0] == count:
+            left_count, left = self.nodes.pop()
+            count, h = left_count + count, node_hash(left, h)
+        self.nodes.append((count, h))
+
+    def root(self) -> bytes:
+        """The tree hash of the leaves appended so far."""
+        if not self.nodes:
+            return hashlib.sha256(b"").digest()
+        h = self.nodes[-1][1]
+        for _, left in reversed(self.nodes[:-1]):
+            h = node_hash(left, h)
+        return h

@@ -175,3 +175,13 @@ def test_every_proof_of_every_small_tree_verifies(size: int) -> None:
         merkle.verify_inclusion(i, size, hashes[i], merkle.inclusion_proof(i, hashes), r)
     for m in range(size + 1):
         merkle.verify_consistency(m, size, merkle.root(hashes[:m]), r, merkle.consistency_proof(m, hashes))
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 7, 8, 9, 31, 64, 100])
+def test_compact_range_gives_the_tree_root(size: int) -> None:
+    hashes = [merkle.leaf_hash(i.to_bytes(4, "big")) for i in range(size)]
+    compact = merkle.CompactRange()
+    for h in hashes:
+        compact.append(h)
+    assert compact.root() == merkle.root(hashes)
+    assert len(compact.nodes) == bin(size).count("1")
