@@ -30,6 +30,7 @@ COMMAND_MODULES = {
     "verify": "cli.audit",
     "changes": "cli.audit",
     "report": "cli.audit",
+    "keygen": "cli.trust",
 }
 
 
