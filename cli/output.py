@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import click
 
+from ledger.audit.visible import json_visible, visible
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 FORMATS = ("table", "json", "csv")
@@ -45,15 +47,19 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    return visible(str(value))  # a crafted note must not draw on the reader's terminal
 
 
 def render(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: str) -> str:
-    """Render rows (mappings keyed by column name) in the chosen format."""
+    """Render rows (mappings keyed by column name) in the chosen format.
+
+    Table and CSV cells show control and format characters as escapes (ledger/audit/visible.py);
+    JSON writes them as `\\u` escapes: valid, and the same values once decoded.
+    """
     if fmt == "json":
-        return json.dumps(
+        return json_visible(json.dumps(
             [{c: _plain(r.get(c)) for c in columns} for r in rows], ensure_ascii=False, indent=2
-        )
+        ))
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

@@ -6,14 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from collections.abc import Sequence
-from html import escape
 
 from ledger.audit.verify import Verification
 from projections.report import svg
 from projections.report.figures import ProgrammeFigures, ReportData
+from projections.report.svg import escape
 from projections.report.template import PAGE, STYLE
 
 Cell = str | int | decimal.Decimal | None
+
+UNCHECKED = ("The figures are read from the projections file, which the chain does not cover: "
+             "they were not checked against the stored events.")
 
 
 def render(data: ReportData, *, generated_at: dt.datetime) -> str:
@@ -145,8 +148,8 @@ def _status(result: Verification | None) -> str:
     if result is None:
         css, text = "unknown", "Integrity not verified for this report."
     elif result.ok:
-        css, text = "ok", (f"Integrity verified: all {result.events:,} stored events match the "
-                           "ledger's cryptographic chain.")
+        css, text = "ok", (f"Chain intact: all {result.events:,} stored events match the "
+                           f"ledger's cryptographic chain. {UNCHECKED}")
     else:
         assert result.first is not None
         css, text = "bad", (f"Integrity check FAILED: the ledger was changed behind its back "
@@ -160,7 +163,8 @@ def _integrity(result: Verification | None) -> str:
                 "The chain was not verified for this report.</div></section>")
     if result.ok:
         status = (f"Intact: the integrity chain over all {result.events:,} stored events was "
-                  "recomputed and matches; nothing was changed behind the ledger's back.")
+                  "recomputed and matches; no stored event was changed behind the ledger's back. "
+                  + UNCHECKED)
         css = "ok"
     else:
         first = result.first

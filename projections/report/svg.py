@@ -6,7 +6,17 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
+from html import escape as html_escape
+
+from ledger.audit.visible import visible
+
+
+def escape(text: str) -> str:
+    """HTML-escaped, and control and bidirectional characters shown as escapes (HTML escaping
+    alone leaves a right-to-left override free to reorder what a reader sees). The report's one
+    escaping function: every piece of text on the page passes through it."""
+    return html_escape(visible(text))
+
 
 WIDTH = 880
 HEIGHT = 240
