@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -63,6 +65,8 @@ def open_ledger(url: str, *, create: bool = False) -> Ledger:
     """Open the ledger at `url`; with `create`, make its tables if they are not there yet."""
     if not create and not _exists(url):
         raise StoreNotFound(f"no ledger at {_shown(url)}; create one with `ledger init`")
+    if create and not is_postgres(url):
+        _create_private(sqlite_path(url))
     try:
         ledger = Ledger(env=store_env(url, create=create))
         ledger.store.url = url
@@ -70,6 +74,12 @@ def open_ledger(url: str, *, create: bool = False) -> Ledger:
     except (sqlite3.DatabaseError, PersistenceError) as failure:
         raise StoreNotFound(f"{_shown(url)} is not a ledger that can be opened: {failure}") from None
     return ledger
+
+
+def _create_private(path: Path) -> None:
+    """A new SQLite file is its user's alone (SPEC §12); SQLite gives its -wal/-shm the same mode."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _exists(url: str) -> bool:

@@ -121,3 +121,14 @@ def test_verify_export_of_a_broken_gzip_is_a_clear_error(store: Path, damage, me
     assert status == 1
     assert output.startswith("Error: ") and message in output
     assert "Traceback" not in output and "Aborted" not in output
+
+
+def test_a_new_sqlite_store_is_created_with_mode_0600(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    ledger = open_ledger(str(path), create=True)
+    ledger.record_dicts(SETUP, operator="setup")
+    assert path.stat().st_mode & 0o777 == 0o600
+    for journal in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if journal.exists():
+            assert journal.stat().st_mode & 0o777 == 0o600
+    ledger.close()
