@@ -23,6 +23,11 @@ from ledger.storage.transcodings import DateAsISO
 Progress = Callable[[int], None]
 
 
+def utc_now() -> dt.datetime:
+    """The machine's clock, in UTC (one place, so tests can stop it)."""
+    return dt.datetime.now(dt.UTC)
+
+
 class Ledger(Application[UUID]):
     """The beneficiary ledger: every fact an immutable event, checked against the whole timeline."""
 
@@ -44,8 +49,12 @@ class Ledger(Application[UUID]):
     # -- recording -----------------------------------------------------------------------------
 
     def now(self) -> dt.datetime:
-        """The ledger's clock: what stamps events recorded without `--historical`."""
-        return dt.datetime.now(dt.UTC)
+        """The ledger's clock: what stamps events recorded without `--historical`.
+
+        The time keeps the offset of the machine's zone, so the day it was recorded on (rule 9)
+        is read off the stored time alike live and when an export is restored elsewhere.
+        """
+        return utc_now().astimezone()
 
     def record(
         self,

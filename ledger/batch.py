@@ -117,8 +117,11 @@ class Batch:
         self.folds: dict[str, ProgrammeFold] = {}  # registered programmes' folds, by code
         self.last_recorded = _recorded_at(session.last_state())
         self.timelines.all_known = self.last_recorded is None  # an empty store
-        self.clock = max(now, self.last_recorded) if self.last_recorded else now
-        self.clock_day = self.clock.astimezone().date()  # the recording day, local time
+        # Recorded times never decrease; the clock keeps the offset `now` was given in, and the
+        # recording day is the day in that offset — the very day a restore reads off the time.
+        last = self.last_recorded.astimezone(now.tzinfo) if self.last_recorded else None
+        self.clock = max(now, last) if last else now
+        self.clock_day = self.clock.date()
 
     # -- driving -------------------------------------------------------------------------------
 
