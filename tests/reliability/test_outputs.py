@@ -132,3 +132,10 @@ def test_a_new_sqlite_store_is_created_with_mode_0600(tmp_path: Path) -> None:
         if journal.exists():
             assert journal.stat().st_mode & 0o777 == 0o600
     ledger.close()
+
+
+def test_keygen_never_writes_the_stores_key_file(store: Path) -> None:
+    (store.parent / "ledger.db.key").unlink()
+    status, output = _ledger("--store", str(store), "keygen", "--out", "ledger.db")
+    assert status == 1 and "is the ledger's key file" in output
+    assert not (store.parent / "ledger.db.key").exists()
