@@ -17,6 +17,9 @@ from ledger.facts import Fact, Origin
 from ledger.interchange.schema import FieldError, parse, shown_name
 
 MAX_LINE_BYTES = 1 << 20  # a v1 line is a few hundred bytes; anything near this is not an event
+# Blank lines are skipped, but a run this long is no event log: a 1 MB gzip of 1 GiB of newlines
+# otherwise held the write lock for minutes and then "recorded" nothing.
+MAX_BLANK_RUN = 10_000
 _BOM = b"\xef\xbb\xbf"
 _WHITESPACE = b" \t\r\n"
 _SURROGATE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
@@ -35,6 +38,8 @@ def read_facts(path: Path) -> Iterator[Fact | list[FieldError]]:
         raise FileUnreadable(f"{source}: expected a .jsonl or .jsonl.gz file")
     stream = _open(path)
     line_no = 0
+    blank_run = 0
+    events = 0
     with stream:
         try:
             readline = stream.readline
@@ -49,11 +54,22 @@ def read_facts(path: Path) -> Iterator[Fact | list[FieldError]]:
                     raw = raw[len(_BOM) :]
                 raw = raw.rstrip(b"\r\n")
                 if not raw or raw.isspace():
+                    blank_run += 1
+                    if blank_run > MAX_BLANK_RUN:
+                        yield [FieldError(origin, "line", f"ends a run of more than "
+                                          f"{MAX_BLANK_RUN:,} blank lines; the file is not read "
+                                          "further")]
+                        return
                     continue
+                blank_run = 0
+                events += 1
                 yield decode_line(raw, origin)
         except (EOFError, gzip.BadGzipFile, zlib.error) as broken:
             broken_at = Origin(source, line_no + 1)
             yield [FieldError(broken_at, "file", f"the gzip stream is broken: {broken}")]
+            return
+    if events == 0:
+        yield [FieldError(Origin(source, max(line_no, 1)), "file", "holds no event")]
 
 
 def _open(path: Path) -> IO[bytes]:

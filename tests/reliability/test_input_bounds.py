@@ -114,3 +114,29 @@ def test_a_flood_of_refusals_reports_the_first_thousand_and_counts_the_rest(
     assert f"… and 2500 more refused (only the first {REPORTED} are listed)" in result.output
     assert f"Error: {REPORTED + 2500} lines refused; nothing was recorded" in result.output
     assert snapshot(store) == before
+
+
+def test_a_flood_of_blank_lines_is_refused_without_reading_it_all(
+    store: str, tmp_path: Path
+) -> None:
+    from ledger.interchange.reader import MAX_BLANK_RUN
+
+    path = tmp_path / "blank.jsonl.gz"
+    path.write_bytes(gzip.compress(jsonl([payment("P-1")]) + b"\n" * 50_000_000))
+    before = snapshot(store)
+
+    status, output = _import(store, path)
+
+    assert status == 1
+    assert (f"blank.jsonl.gz:{MAX_BLANK_RUN + 2}: line: ends a run of more than "
+            f"{MAX_BLANK_RUN:,} blank lines") in output
+    assert snapshot(store) == before
+
+
+def test_a_file_without_events_is_refused_not_reported_as_recorded(
+    store: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"\n  \n")
+    status, output = _import(store, path)
+    assert status == 1 and "empty.jsonl:2: file: holds no event" in output
