@@ -75,8 +75,9 @@ def counts(settings: Settings, as_of: dt.date, known_at: dt.datetime | None,
     with _projections(settings) as projections:
         when = projections.point_in_time(as_of, known_at)
         rows = queries.counts(projections, when, by=columns, programme=programme)
-    _show(rows, [*queries.shown_columns(columns), "beneficiaries"], fmt, when.as_of,
-          when.known_at)
+    # Names beside codes for people; scripts get the §5 columns only.
+    shown = queries.shown_columns(columns) if fmt == "table" else columns
+    _show(rows, [*shown, "beneficiaries"], fmt, when.as_of, when.known_at)
 
 
 @cli.command()

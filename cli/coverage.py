@@ -47,4 +47,4 @@ def coverage(settings: Settings, as_of: dt.date, known_at: dt.datetime | None,
         when = projections.point_in_time(as_of, known_at)
         rows = coverage_query.coverage(projections, when, by=columns, programme=programme,
                                        age_bands=bands)
-    _show(rows, coverage_query.columns(columns), fmt, when.as_of, when.known_at)
+    _show(rows, coverage_query.columns(columns, names=fmt == "table"), fmt, when.as_of, when.known_at)

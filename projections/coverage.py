@@ -78,7 +78,7 @@ def coverage(
     return out
 
 
-def columns(by: Sequence[str]) -> list[str]:
-    """The columns `coverage` returns for a grouping, names beside codes."""
-    return [*shown_columns(by), "beneficiaries", "population", "coverage", "population_year",
-            "without_population"]
+def columns(by: Sequence[str], *, names: bool = True) -> list[str]:
+    """The columns `coverage` returns for a grouping (with names beside codes, or not)."""
+    return [*(shown_columns(by) if names else by), "beneficiaries", "population", "coverage",
+            "population_year", "without_population"]

@@ -7,10 +7,12 @@ figures), so stores made before it existed gain it without a migration.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-
-from psycopg import sql as pg_sql
+from typing import TYPE_CHECKING, Any
 
 from ledger.storage.session import LedgerStore
+
+if TYPE_CHECKING:
+    from psycopg import sql as pg_sql
 
 # (district, sex, age_band, year, population, source)
 PopulationRow = tuple[str, str, str, int, int, str]
@@ -51,7 +53,7 @@ def read(store: LedgerStore) -> list[PopulationRow]:
         statement = f"SELECT {_COLUMNS} FROM {{table}} ORDER BY source, year, district, sex, age_band"
         if store.kind == "postgres":
             cursor = session.cursor  # type: ignore[attr-defined]
-            cursor.execute(pg_sql.SQL(statement.replace("?", "%s")).format(table=_pg_name(store)))
+            cursor.execute(_pg_statement(store, statement))
             fetched = cursor.fetchall()
         else:
             fetched = session.db.execute(statement.format(table=TABLE)).fetchall()  # type: ignore[attr-defined]
@@ -70,16 +72,19 @@ def _exists(store: LedgerStore, session: object) -> bool:
     return found is not None
 
 
-def _pg_name(store: LedgerStore) -> pg_sql.Identifier:
-    return pg_sql.Identifier(store.datastore.schema, TABLE)  # type: ignore[attr-defined]
+def _pg_statement(store: LedgerStore, statement: str) -> pg_sql.Composed:
+    """A statement for PostgreSQL, the table named in the store's schema (psycopg imported only
+    here: recording a fact on SQLite must not load it)."""
+    from psycopg import sql as pg_sql
+
+    table: Any = pg_sql.Identifier(store.datastore.schema, TABLE)  # type: ignore[attr-defined]
+    return pg_sql.SQL(statement.replace("?", "%s")).format(table=table)
 
 
 def _execute(store: LedgerStore, session: object, statement: str,
              values: Sequence[object]) -> None:
     if store.kind == "postgres":
-        session.cursor.execute(  # type: ignore[attr-defined]
-            pg_sql.SQL(statement.replace("?", "%s")).format(table=_pg_name(store)), values
-        )
+        session.cursor.execute(_pg_statement(store, statement), values)  # type: ignore[attr-defined]
     else:
         session.db.execute(statement.format(table=TABLE), values)  # type: ignore[attr-defined]
 
@@ -88,7 +93,7 @@ def _execute_many(store: LedgerStore, session: object, statement: str,
                   rows: Iterable[Sequence[object]]) -> None:
     if store.kind == "postgres":
         session.cursor.executemany(  # type: ignore[attr-defined]
-            pg_sql.SQL(statement.replace("?", "%s")).format(table=_pg_name(store)), list(rows)
+            _pg_statement(store, statement), list(rows)
         )
     else:
         session.db.executemany(statement.format(table=TABLE), rows)  # type: ignore[attr-defined]
