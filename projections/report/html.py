@@ -10,6 +10,7 @@ from html import escape
 
 from ledger.audit.verify import Verification
 from projections.report import svg
+from projections.report.coverage import coverage_html
 from projections.report.figures import ProgrammeFigures, ReportData
 from projections.report.template import PAGE, STYLE
 
@@ -21,6 +22,7 @@ def render(data: ReportData, *, generated_at: dt.datetime) -> str:
     when = data.options.when
     sections = [_status(data.options.verification), _overview(data)]
     sections.extend(_programme(p) for p in data.programmes)
+    sections.append(coverage_html(data.coverage))
     sections.append(_quality(data))
     sections.append(_integrity(data.options.verification))
     return PAGE.substitute(
