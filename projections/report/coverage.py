@@ -68,6 +68,8 @@ def gather_coverage(
                  for g in keep),
                 key=lambda s: (s.coverage, s.code),
             ))
+        if not shares[0] and not shares[1]:
+            continue  # no figures for the districts it covers
         out.append(ProgrammeCoverage(code, bands, shares[0], shares[1][:DISTRICTS_SHOWN]))
     return out
 
