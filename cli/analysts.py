@@ -75,7 +75,9 @@ def counts(settings: Settings, as_of: dt.date, known_at: dt.datetime | None,
     with _projections(settings) as projections:
         when = projections.point_in_time(as_of, known_at)
         rows = queries.counts(projections, when, by=columns, programme=programme)
-    _show(rows, [*columns, "beneficiaries"], fmt, when.as_of, when.known_at)
+    # Names beside codes for people; scripts get the §5 columns only.
+    shown = queries.shown_columns(columns) if fmt == "table" else columns
+    _show(rows, [*shown, "beneficiaries"], fmt, when.as_of, when.known_at)
 
 
 @cli.command()
@@ -108,9 +110,9 @@ def reach(settings: Settings, as_of: dt.date, known_at: dt.datetime | None,
 @_analysis_errors
 def replay(settings: Settings, as_of: dt.date, known_at: dt.datetime | None, out: Path,
            rebuild: bool) -> None:
-    """Write the five tables as of a date as Hive-partitioned Parquet.
+    """Write every table as of a date as Hive-partitioned Parquet.
 
-    Tables: beneficiary_counts, district_reach, programme_summary, payments, monthly.
+    Tables: beneficiary_counts, district_reach, programme_summary, payments, monthly, coverage.
     A replay for the same date replaces that date's files.
 
     \b
@@ -152,7 +154,8 @@ def query(settings: Settings, sql: str, out: Path | None, as_of: dt.date | None,
           known_at: dt.datetime | None, memory_limit: str, timeout: float, fmt: str) -> None:
     """Run one read-only SELECT over views named after the tables.
 
-    The views are beneficiary_counts, district_reach, programme_summary, payments and monthly,
+    The views are beneficiary_counts, district_reach, programme_summary, payments, monthly and
+    coverage,
     each with an as_of column: from a replay folder (--out), or computed from the store's
     projections as of --as-of. The query reads no other file, writes none, changes no
     setting, and stops with an error past --memory-limit or --timeout.

@@ -11,6 +11,7 @@ import click
 from cli.common import DATE, TIMESTAMP, ledger_for, refuse_output, reports_errors
 from cli.context import Settings, pass_settings
 from cli.main import cli
+from cli.names import with_district_names
 from cli.output import format_option, render
 from ledger.audit.entry import COLUMNS as HISTORY_COLUMNS
 from ledger.audit.export_head import check_export
@@ -58,7 +59,8 @@ def history_(settings: Settings, programme: str | None, beneficiary: str | None,
     """
     entries = history(ledger_for(settings), Subject(programme, beneficiary, district),
                       Window(as_of, known_at))
-    click.echo(render([e.as_row() for e in entries], HISTORY_COLUMNS, fmt))
+    rows, columns = with_district_names([e.as_row() for e in entries], HISTORY_COLUMNS, fmt)
+    click.echo(render(rows, columns, fmt))
 
 
 @cli.command("verify")

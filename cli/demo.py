@@ -14,9 +14,9 @@ from cli.output import render
 from ledger.application import Ledger
 from projections.service import Projections
 from projections.tables import PROGRAMME_SUMMARY
-from replay_data.demo import first_event_id, headlines, record_history
+from replay_data.demo import first_event_id, headlines, load_population, record_history
 
-SUMMARY_COLUMNS = tuple(c for c in PROGRAMME_SUMMARY.columns if c != "known_at")
+SUMMARY_COLUMNS = (*(c for c in PROGRAMME_SUMMARY.columns if c != "known_at"), "coverage")
 
 
 @cli.command()
@@ -45,6 +45,7 @@ def demo(settings: Settings, scale: float, seed: int) -> None:
     recording = _Counter("recorded")
     receipt = record_history(ledger, scale=scale, seed=seed, progress=recording.advance)
     recording.close()
+    load_population(ledger)
     seconds = time.perf_counter() - started
     click.echo(
         f"recorded {receipt.count:,} events, already recorded {receipt.already_recorded:,} "

@@ -26,6 +26,8 @@ COMMAND_MODULES = {
     "reach": "cli.analysts",
     "replay": "cli.analysts",
     "query": "cli.analysts",
+    "coverage": "cli.coverage",
+    "population": "cli.population",
     "history": "cli.audit",
     "verify": "cli.audit",
     "changes": "cli.audit",

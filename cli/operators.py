@@ -12,6 +12,7 @@ from cli.main import cli
 from cli.recording import fact_options, record_one
 from ledger.domain.enrolment import EXIT_REASONS, SEXES
 from ledger.domain.programme import BENEFITS
+from ledger.storage import population as population_table
 
 
 @cli.command()
@@ -26,6 +27,7 @@ def init(settings: Settings) -> None:
       ledger --store postgresql://postgres@127.0.0.1/ledger init
     """
     ledger = ledger_for(settings, create=True)
+    population_table.create(ledger.store)
     click.echo(f"ledger ready at {settings.store} ({ledger.store.kind}), "
                f"{ledger.store.max_position()} events")
 

@@ -1,5 +1,5 @@
-"""Point-in-time projections: the ledger's events as columnar facts in DuckDB, and the five tables
-of SPEC §5 — as of any date, as known at any time — computed from them in SQL.
+"""Point-in-time projections: the ledger's events as columnar facts in DuckDB, and the tables
+of SPEC §5 and §14 — as of any date, as known at any time — computed from them in SQL.
 
 The read side of the ledger: it reads stored events in notification order and never loads an
 aggregate; every question is one SQL pass over the facts.

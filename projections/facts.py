@@ -228,13 +228,22 @@ def _prepare_queries(connection: duckdb.DuckDBPyConnection) -> None:
         {
             "district": [d.code for d in geography.districts.values()],
             "province": [d.province for d in geography.districts.values()],
+            "province_name": [geography.provinces[d.province].name_en
+                              for d in geography.districts.values()],
+            "district_name": [d.name_en for d in geography.districts.values()],
         }
     )
     connection.register("geography_rows", districts)
     connection.execute(
         "CREATE OR REPLACE TEMP TABLE geography AS "
-        "SELECT CAST(district AS VARCHAR) AS district, CAST(province AS VARCHAR) AS province "
+        "SELECT CAST(district AS VARCHAR) AS district, CAST(province AS VARCHAR) AS province, "
+        "CAST(province_name AS VARCHAR) AS province_name, "
+        "CAST(district_name AS VARCHAR) AS district_name "
         "FROM geography_rows"
     )
     connection.unregister("geography_rows")
     connection.execute(sql("macros"))
+    connection.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS population (district VARCHAR, sex VARCHAR, "
+        "age_band VARCHAR, year INTEGER, population BIGINT, source VARCHAR)"
+    )

@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from ledger.geography import load_geography
 from projections.paths import ParquetLayout
 from projections.service import Projections
 from projections.tables import BENEFICIARY_COUNTS, PROGRAMME_SUMMARY, TABLES
@@ -29,7 +30,7 @@ class QueryError(ValueError):
 def table(
     projections: Projections, name: str, when: PointInTime, programme: str | None = None
 ) -> pa.Table:
-    """One of the five tables as of `when` (for one programme, or all)."""
+    """One of the tables as of `when` (for one programme, or all)."""
     try:
         spec = TABLES[name]
     except KeyError:
@@ -56,8 +57,33 @@ def counts(
     for row in rows:
         key = tuple(row[c] for c in by)
         totals[key] = totals.get(key, 0) + int(row["beneficiaries"])
-    ordered = sorted(totals.items(), key=lambda item: _sort_key(by, item[0]))
-    return [{**dict(zip(by, key, strict=True)), "beneficiaries": n} for key, n in ordered]
+    ordered = sorted(totals.items(), key=lambda item: sort_key(by, item[0]))
+    return [{**named(dict(zip(by, key, strict=True))), "beneficiaries": n} for key, n in ordered]
+
+
+def shown_columns(by: Sequence[str]) -> list[str]:
+    """The grouping columns, each geography code followed by its name."""
+    shown: list[str] = []
+    for column in by:
+        shown.append(column)
+        if column in ("province", "district"):
+            shown.append(f"{column}_name")
+    return shown
+
+
+def named(group: Row) -> Row:
+    """A group's keys with the names of its province and district beside their codes."""
+    geography = load_geography()
+    out: Row = {}
+    for column, value in group.items():
+        out[column] = value
+        if column == "province":
+            province = geography.provinces.get(value) if value else None
+            out["province_name"] = province.name_en if province else None
+        elif column == "district":
+            district = geography.districts.get(value) if value else None
+            out["district_name"] = district.name_en if district else None
+    return out
 
 
 def reach(projections: Projections, when: PointInTime, programme: str | None = None) -> list[Row]:
@@ -82,7 +108,7 @@ def replay(
     *,
     on_table: Callable[[str], None] | None = None,
 ) -> list[Snapshot]:
-    """Write all five tables as of `when` under `out` (Hive-partitioned by as_of)."""
+    """Write every table as of `when` under `out` (Hive-partitioned by as_of)."""
     layout = ParquetLayout(out)
     written: list[Snapshot] = []
     for name, spec in TABLES.items():
@@ -233,7 +259,7 @@ def _check_read_only(connection: duckdb.DuckDBPyConnection, statement: str) -> N
         raise QueryError(f"only SELECT queries are allowed here (not {kind.name})")
 
 
-def _sort_key(by: Sequence[str], key: tuple[Any, ...]) -> tuple[Any, ...]:
+def sort_key(by: Sequence[str], key: tuple[Any, ...]) -> tuple[Any, ...]:
     parts: list[Any] = []
     for column, value in zip(by, key, strict=True):
         if column == "age_band":

@@ -13,6 +13,7 @@ import duckdb
 
 from ledger.bootstrap import open_ledger
 from ledger.storage.session import LedgerStore
+from projections import population
 from projections.extract import Progress, catch_up
 from projections.facts import FactStore
 from projections.location import projections_file
@@ -62,6 +63,7 @@ class Projections:
         facts = FactStore.open(path)
         try:
             projections = cls(facts, source, _shown(store.url))
+            population.load(facts.connection, store)
             if update:
                 projections.update(progress)
             yield projections

@@ -1,4 +1,4 @@
-"""The five output tables of SPEC §5: their names, grain and columns, each computed by one SQL file."""
+"""The output tables of SPEC §5 and §14: their names, grain and columns, each computed by one SQL file."""
 
 from __future__ import annotations
 
@@ -37,15 +37,24 @@ def _knows_everything(connection: duckdb.DuckDBPyConnection, when: PointInTime) 
     return latest is None or when.known_at >= latest
 
 
+# Beside the codes (which stay the keys): the geography's English names, for people.
+NAMES = ("province_name", "district_name")
+
 BENEFICIARY_COUNTS = Table(
     "beneficiary_counts",
     "programme × district × sex × age band",
-    ("programme", "province", "district", "sex", "age_band", "beneficiaries", "known_at"),
+    (
+        "programme", "province", "district", "sex", "age_band", "beneficiaries",
+        *NAMES, "known_at",
+    ),
 )
 DISTRICT_REACH = Table(
     "district_reach",
     "programme × district",
-    ("programme", "province", "district", "covered", "covered_since", "beneficiaries", "known_at"),
+    (
+        "programme", "province", "district", "covered", "covered_since", "beneficiaries",
+        *NAMES, "known_at",
+    ),
 )
 PROGRAMME_SUMMARY = Table(
     "programme_summary",
@@ -72,6 +81,7 @@ PAYMENTS = Table(
         "beneficiaries_paid",
         "amount",
         "currency",
+        *NAMES,
         "known_at",
     ),
 )
@@ -90,6 +100,26 @@ MONTHLY = Table(
     ),
 )
 
+COVERAGE = Table(
+    "coverage",
+    "programme × district × sex × age band",
+    (
+        "programme",
+        "province",
+        "district",
+        "sex",
+        "age_band",
+        "beneficiaries",
+        "population",
+        "coverage",
+        "population_year",
+        "population_source",
+        *NAMES,
+        "known_at",
+    ),
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (BENEFICIARY_COUNTS, DISTRICT_REACH, PROGRAMME_SUMMARY, PAYMENTS, MONTHLY)
+    t.name: t
+    for t in (BENEFICIARY_COUNTS, DISTRICT_REACH, PROGRAMME_SUMMARY, PAYMENTS, MONTHLY, COVERAGE)
 }

@@ -25,6 +25,11 @@ SCHOOL_MEALS_ACTIVE = 205_318  # synthetic exact figure chosen just above "over 
 SCHOOL_MEALS_PROVINCES = 17  # mirrors the 17 provinces with Social Protection Committees
 MCW_BENEFICIARIES_EVER = 109_000
 
+# The age bands each programme serves, the denominators of the demo's coverage (SPEC §14):
+# school meals feed primary pupils (6-11); MCW counts the children under two (mothers are not in
+# its denominator).
+TARGET_AGE_BANDS = {SCHOOL_MEALS: ("6-11",), MCW: ("0-1",)}
+
 # SPEC §11, public reporting on the Mother and Early Childhood Grant pilot.
 MCW_PILOT_START = date(2021, 6, 18)
 MCW_PILOT_DISTRICTS = ("1703", "1306")  # Sanamxay (Attapeu), Nong (Savannakhet)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ledger.application import Ledger
 from ledger.batch import Line, Receipt
 from ledger.facts import Origin
 from ledger.interchange.schema import parse
+from ledger.population import Loaded, import_population
+from projections.coverage import coverage
 from projections.queries import reach, table
 from projections.service import Projections
 from projections.when import PointInTime
@@ -19,6 +22,7 @@ from replay_data.calibration import (
     MCW,
     MCW_FIRST_PAYMENT,
     MCW_FIRST_PAYMENT_DISTRICT,
+    TARGET_AGE_BANDS,
 )
 from replay_data.generator import generate
 
@@ -54,6 +58,11 @@ def first_event_id(scale: float = 1.0, seed: int = 2021) -> str:
     return str(next(iter(generate(scale, seed)))["id"])
 
 
+def load_population(ledger: Ledger) -> Loaded:
+    """Load the shipped population figures (a re-run replaces them with the same)."""
+    return import_population(ledger.store, Path(__file__).parent / "population.csv")
+
+
 def _lines(scale: float, seed: int) -> Iterator[Line]:
     for number, obj in enumerate(generate(scale, seed), start=1):
         yield parse(obj, Origin("demo", number))
@@ -63,6 +72,14 @@ def headlines(projections: Projections) -> Headlines:
     """The figures SPEC §11 calibrates to, as of 2025-12-31 and as known now."""
     now = dt.datetime.now(dt.UTC)
     programmes = reach(projections, PointInTime(AS_OF, now))
+    for row in programmes:
+        bands = TARGET_AGE_BANDS.get(row["programme"], ())
+        share = coverage(projections, PointInTime(AS_OF, now), programme=row["programme"],
+                         age_bands=bands)
+        value = share[0]["coverage"] if share and bands else None
+        row["coverage"] = (
+            f"{value:.1%} of ages {', '.join(bands)}" if value is not None else "no figure"
+        )
     first_round = table(projections, "payments", PointInTime(MCW_FIRST_PAYMENT, now), MCW)
     paid = sum(
         int(row["beneficiaries_paid"])

@@ -12,6 +12,7 @@ from ledger.audit.verify import Verification
 from ledger.geography import load_geography
 from projections.changes import data_quality
 from projections.queries import reach, table
+from projections.report.coverage import ProgrammeCoverage, gather_coverage
 from projections.service import Projections
 from projections.when import PointInTime
 
@@ -77,6 +78,7 @@ class ReportData:
     options: ReportOptions
     programmes: list[ProgrammeFigures]
     events: int
+    coverage: list[ProgrammeCoverage] = field(default_factory=list)
 
 
 def gather(projections: Projections, options: ReportOptions) -> ReportData:
@@ -94,7 +96,7 @@ def gather(projections: Projections, options: ReportOptions) -> ReportData:
         if row["programme"] in programmes:
             programmes[row["programme"]].quality = row
     return ReportData(options, [programmes[c] for c in sorted(programmes)],
-                      projections.facts.count())
+                      projections.facts.count(), gather_coverage(projections, when, only))
 
 
 def _provinces(programmes: dict[str, ProgrammeFigures], rows: list[Row]) -> None:

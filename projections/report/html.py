@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from ledger.audit.verify import Verification
 from projections.report import svg
+from projections.report.coverage import coverage_html
 from projections.report.figures import ProgrammeFigures, ReportData
 from projections.report.svg import escape
 from projections.report.template import PAGE, STYLE
@@ -24,6 +25,7 @@ def render(data: ReportData, *, generated_at: dt.datetime) -> str:
     when = data.options.when
     sections = [_status(data.options.verification), _overview(data)]
     sections.extend(_programme(p) for p in data.programmes)
+    sections.append(coverage_html(data.coverage))
     sections.append(_quality(data))
     sections.append(_integrity(data.options.verification))
     return PAGE.substitute(

@@ -134,6 +134,24 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[int], *,
     return _frame(title, parts, height=height)
 
 
+def share_chart(title: str, labels: Sequence[str], shares: Sequence[float], *,
+                colour: str = COLOURS["reach"]) -> str:
+    """Horizontal bars of shares (0-1, e.g. coverage) on a 0-100 % scale, in the order given."""
+    if not labels:
+        return _empty(title)
+    row, label_width = 20, 230
+    height = TOP + row * len(labels) + 8
+    x = Axis(0, max(1.0, max(shares, default=0)), label_width, WIDTH - RIGHT - 70)
+    parts = []
+    for i, (label, share) in enumerate(zip(labels, shares, strict=True)):
+        middle = TOP + i * row + row / 2
+        parts.append(_text(label_width - 8, middle + 4, label, anchor="end"))
+        parts.append(_bar(label_width, middle - 7, max(x(share) - label_width, 0.5), 14, colour,
+                          f"{label}: {share:.1%}"))
+        parts.append(_text(x(share) + 6, middle + 4, f"{share:.1%}"))
+    return _frame(title, parts, height=height)
+
+
 # -- pieces ------------------------------------------------------------------------------------
 
 def _frame(title: str, parts: Sequence[str], *, height: int = HEIGHT) -> str:

@@ -27,6 +27,8 @@ SELECT
     CAST(r.covered AS BOOLEAN) AS covered,
     CAST(r.covered_since AS DATE) AS covered_since,
     CAST(r.beneficiaries AS BIGINT) AS beneficiaries,
+    CAST(g.province_name AS VARCHAR) AS province_name,
+    CAST(g.district_name AS VARCHAR) AS district_name,
     CAST($known_at AS TIMESTAMPTZ) AS known_at
 FROM reach AS r
 LEFT JOIN geography AS g ON g.district = r.district

@@ -64,8 +64,10 @@ SELECT
     CAST(count(DISTINCT l.originator) AS BIGINT) AS beneficiaries_paid,  -- one enrolment per beneficiary
     CAST(sum(l.amount) AS DECIMAL(38, 2)) AS amount,
     CAST(l.currency AS VARCHAR) AS currency,
+    CAST(g.province_name AS VARCHAR) AS province_name,
+    CAST(g.district_name AS VARCHAR) AS district_name,
     CAST($known_at AS TIMESTAMPTZ) AS known_at
 FROM located AS l
 LEFT JOIN geography AS g ON g.district = l.district
-GROUP BY l.programme, g.province, l.district, l.period, l.currency
+GROUP BY l.programme, g.province, g.province_name, g.district_name, l.district, l.period, l.currency
 ORDER BY programme, province, district, period, currency;

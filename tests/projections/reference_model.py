@@ -1,4 +1,4 @@
-"""An independent reference model of the five tables: SPEC §4 and §5 in plain Python.
+"""An independent reference model of the tables: SPEC §4 and §5 in plain Python.
 
 It folds the events one at a time, in the order SPEC §4 gives, for each date it is asked about —
 slow, simple and obviously faithful — so the SQL can be checked against it on random histories.
@@ -139,6 +139,16 @@ def province(district: str | None) -> str | None:
     return districts[district].province if district in districts else None
 
 
+def names(district: str | None) -> dict[str, str | None]:
+    """The province and district names the tables carry beside the codes."""
+    geography = load_geography()
+    known_district = geography.districts.get(district) if district else None
+    if known_district is None:
+        return {"province_name": None, "district_name": None}
+    return {"province_name": geography.provinces[known_district.province].name_en,
+            "district_name": known_district.name_en}
+
+
 def _last(value: Any) -> tuple[bool, Any]:
     """Sort key: NULLs last, as SQL's default ORDER BY puts them."""
     return (value is None, value if value is not None else "")
@@ -157,9 +167,12 @@ def month_ends(first: dt.date, as_of: dt.date) -> list[dt.date]:
 
 
 class Reference:
-    """The five tables as of `as_of`, as known at `known_at`, from a list of events."""
+    """The tables as of `as_of`, as known at `known_at`, from a list of events and the
+    population figures (district, sex, age_band, year, population, source)."""
 
-    def __init__(self, events: list[Event], as_of: dt.date, known_at: dt.datetime):
+    def __init__(self, events: list[Event], as_of: dt.date, known_at: dt.datetime,
+                 population: Iterable[tuple[str, str, str, int, int, str]] = ()):
+        self.population = list(population)
         self.known = known(events, known_at)
         self.as_of = as_of
         self.known_at = known_at
@@ -177,7 +190,7 @@ class Reference:
         columns = ("programme", "province", "district", "sex", "age_band")
         return [
             {**dict(zip(columns, k, strict=True)), "beneficiaries": groups[k],
-             "known_at": self.known_at}
+             **names(k[2]), "known_at": self.known_at}
             for k in keys
         ]
 
@@ -190,7 +203,7 @@ class Reference:
             rows.append({
                 "programme": p, "province": province(d), "district": d, "covered": covered,
                 "covered_since": since if covered else None, "beneficiaries": present[(p, d)],
-                "known_at": self.known_at,
+                **names(d), "known_at": self.known_at,
             })
         return rows
 
@@ -232,7 +245,7 @@ class Reference:
                 "payments": len(paid),
                 "beneficiaries_paid": len({e.get("beneficiary") for e in paid}),
                 "amount": sum((e.get("amount") for e in paid), decimal.Decimal(0)),
-                "currency": k[4], "known_at": self.known_at,
+                "currency": k[4], **names(k[2]), "known_at": self.known_at,
             })
         return rows
 
@@ -258,6 +271,38 @@ class Reference:
                     "districts_reached": len(covered & {b.district for b in active.values()}),
                     "known_at": self.known_at,
                 })
+        return rows
+
+    def coverage(self) -> list[dict[str, Any]]:
+        counted = Counter(
+            (p, b.district, b.sex, age_band(b.birth_date, self.as_of))
+            for (p, _), b in self.state.active().items()
+        )
+        latest: dict[tuple[str, str, str], tuple[int, str, int]] = {}
+        for district, sex, band, year, population, source in self.population:
+            if year > self.as_of.year:
+                continue
+            cell = (district, sex, band)
+            best = latest.get(cell)
+            if best is None or (-year, source) < (-best[0], best[1]):
+                latest[cell] = (year, source, population)
+        cells = set(counted) | {(p, *cell) for p in self.state.registered for cell in latest}
+        rows = []
+        for p, d, sex, band in sorted(
+            cells, key=lambda k: (k[0], _last(province(k[1])), _last(k[1]), k[2],
+                                  AGE_BANDS.index(k[3]))
+        ):
+            figure = latest.get((d, sex, band))
+            beneficiaries = counted[(p, d, sex, band)]
+            rows.append({
+                "programme": p, "province": province(d), "district": d, "sex": sex,
+                "age_band": band, "beneficiaries": beneficiaries,
+                "population": figure[2] if figure else None,
+                "coverage": beneficiaries / figure[2] if figure and figure[2] > 0 else None,
+                "population_year": figure[0] if figure else None,
+                "population_source": figure[1] if figure else None,
+                **names(d), "known_at": self.known_at,
+            })
         return rows
 
     def table(self, name: str) -> list[dict[str, Any]]:

@@ -61,8 +61,10 @@ def test_counts_by_district_sex_and_age_band(projections: Projections) -> None:
     when = projections.point_in_time(dt.date(2021, 12, 31))
     rows = counts(projections, when, by=("district", "sex", "age_band"))
     assert rows == [
-        {"district": "1306", "sex": "M", "age_band": "0-1", "beneficiaries": 1},  # B3, moved
-        {"district": "1703", "sex": "F", "age_band": "18-59", "beneficiaries": 2},  # B1, B4
+        {"district": "1306", "district_name": "NONG", "sex": "M", "age_band": "0-1",
+         "beneficiaries": 1},  # B3, moved
+        {"district": "1703", "district_name": "SANAMXAY", "sex": "F", "age_band": "18-59",
+         "beneficiaries": 2},  # B1, B4
     ]
 
 

@@ -88,8 +88,33 @@ def test_parquet_columns_have_the_documented_types(
         ("programme", "VARCHAR"), ("province", "VARCHAR"), ("district", "VARCHAR"),
         ("period", "VARCHAR"), ("payments", "BIGINT"), ("beneficiaries_paid", "BIGINT"),
         ("amount", "DECIMAL(38,2)"), ("currency", "VARCHAR"),
+        ("province_name", "VARCHAR"), ("district_name", "VARCHAR"),
         ("known_at", "TIMESTAMP WITH TIME ZONE"), ("as_of", "DATE"),  # from the folder name
     ]
+
+
+def test_coverage_parquet_has_the_documented_columns_and_names(
+    projections: Projections, tmp_path: Path
+) -> None:
+    replay(projections, projections.point_in_time(AS_OF), tmp_path / "out")
+    described = duckdb.sql(
+        "DESCRIBE SELECT * FROM read_parquet($p)",
+        params={"p": str(tmp_path / "out" / "coverage" / "*" / "*.parquet")},
+    ).fetchall()
+    assert [(c[0], c[1]) for c in described] == [
+        ("programme", "VARCHAR"), ("province", "VARCHAR"), ("district", "VARCHAR"),
+        ("sex", "VARCHAR"), ("age_band", "VARCHAR"), ("beneficiaries", "BIGINT"),
+        ("population", "BIGINT"), ("coverage", "DOUBLE"), ("population_year", "INTEGER"),
+        ("population_source", "VARCHAR"), ("province_name", "VARCHAR"),
+        ("district_name", "VARCHAR"), ("known_at", "TIMESTAMP WITH TIME ZONE"),
+        ("as_of", "DATE"),
+    ]
+    names = duckdb.sql(
+        "SELECT DISTINCT district, district_name, province_name FROM read_parquet($p) "
+        "ORDER BY district",
+        params={"p": str(tmp_path / "out" / "beneficiary_counts" / "*" / "*.parquet")},
+    ).fetchall()
+    assert names == [("1306", "NONG", "SAVANNAKHET"), ("1703", "SANAMXAY", "ATTAPEU")]
 
 
 def test_query_reads_a_replay_folder_or_the_store(

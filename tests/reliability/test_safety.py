@@ -24,7 +24,8 @@ from cli.main import cli
 from ledger.bootstrap import open_ledger
 from projections.location import projections_file
 
-TABLES = {"beneficiary_counts", "district_reach", "programme_summary", "payments", "monthly"}
+TABLES = {"beneficiary_counts", "district_reach", "programme_summary", "payments", "monthly",
+          "coverage"}
 
 
 def _ledger(*args: str) -> tuple[int, str, str]:
