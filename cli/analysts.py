@@ -27,7 +27,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 REACH_COLUMNS = tuple(c for c in PROGRAMME_SUMMARY.columns if c != "known_at")
 
 
-def _point_in_time_options(func: F) -> F:
+def point_in_time_options(func: F) -> F:
     func = click.option(
         "--known-at", type=TIMESTAMP, metavar="T",
         help="As known at T: RFC 3339 with offset, or a date meaning the end of that day (UTC). "
@@ -38,7 +38,7 @@ def _point_in_time_options(func: F) -> F:
     )(func)
 
 
-def _analysis_errors(func: F) -> F:
+def analysis_errors(func: F) -> F:
     """The projections' own errors as `Error: …` too."""
 
     @functools.wraps(func)
@@ -52,7 +52,7 @@ def _analysis_errors(func: F) -> F:
 
 
 @cli.command()
-@_point_in_time_options
+@point_in_time_options
 @click.option("--programme", metavar="P", help="Only this programme.")
 @click.option(
     "--by", default="programme", show_default=True, metavar="COLUMNS",
@@ -60,7 +60,7 @@ def _analysis_errors(func: F) -> F:
 )
 @format_option
 @pass_settings
-@_analysis_errors
+@analysis_errors
 def counts(settings: Settings, as_of: dt.date, known_at: dt.datetime | None,
            programme: str | None, by: str, fmt: str) -> None:
     """Active beneficiaries as of a date, one row per group.
@@ -72,20 +72,20 @@ def counts(settings: Settings, as_of: dt.date, known_at: dt.datetime | None,
                     --by programme,province,sex --format csv
     """
     columns = [c.strip() for c in by.split(",") if c.strip()]
-    with _projections(settings) as projections:
+    with projections_for(settings) as projections:
         when = projections.point_in_time(as_of, known_at)
         rows = queries.counts(projections, when, by=columns, programme=programme)
     # Names beside codes for people; scripts get the §5 columns only.
     shown = queries.shown_columns(columns) if fmt == "table" else columns
-    _show(rows, [*shown, "beneficiaries"], fmt, when.as_of, when.known_at)
+    show_table(rows, [*shown, "beneficiaries"], fmt, when.as_of, when.known_at)
 
 
 @cli.command()
-@_point_in_time_options
+@point_in_time_options
 @click.option("--programme", metavar="P", help="Only this programme.")
 @format_option
 @pass_settings
-@_analysis_errors
+@analysis_errors
 def reach(settings: Settings, as_of: dt.date, known_at: dt.datetime | None,
           programme: str | None, fmt: str) -> None:
     """Each programme's reach as of a date: beneficiaries, districts and provinces.
@@ -94,20 +94,20 @@ def reach(settings: Settings, as_of: dt.date, known_at: dt.datetime | None,
     Example:
       ledger reach --as-of 2025-12-31 --format json
     """
-    with _projections(settings) as projections:
+    with projections_for(settings) as projections:
         when = projections.point_in_time(as_of, known_at)
         rows = queries.reach(projections, when, programme)
-    _show(rows, REACH_COLUMNS, fmt, when.as_of, when.known_at)
+    show_table(rows, REACH_COLUMNS, fmt, when.as_of, when.known_at)
 
 
 @cli.command()
-@_point_in_time_options
+@point_in_time_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               metavar="DIR", help="Folder of the Parquet tables (DIR/<table>/as_of=D/).")
 @click.option("--rebuild", is_flag=True,
               help="Extract every event from the store again before replaying.")
 @pass_settings
-@_analysis_errors
+@analysis_errors
 def replay(settings: Settings, as_of: dt.date, known_at: dt.datetime | None, out: Path,
            rebuild: bool) -> None:
     """Write every table as of a date as Hive-partitioned Parquet.
@@ -123,7 +123,7 @@ def replay(settings: Settings, as_of: dt.date, known_at: dt.datetime | None, out
     """
     refuse_output(settings, out)
     progress = _Progress("extracting events")
-    with _projections(settings, update=not rebuild, progress=progress) as projections:
+    with projections_for(settings, update=not rebuild, progress=progress) as projections:
         if rebuild:
             projections.rebuild(progress.extracted)
         progress.close()
@@ -149,7 +149,7 @@ def replay(settings: Settings, as_of: dt.date, known_at: dt.datetime | None, out
               help="Stop the query after this many seconds.")
 @format_option
 @pass_settings
-@_analysis_errors
+@analysis_errors
 def query(settings: Settings, sql: str, out: Path | None, as_of: dt.date | None,
           known_at: dt.datetime | None, memory_limit: str, timeout: float, fmt: str) -> None:
     """Run one read-only SELECT over views named after the tables.
@@ -171,7 +171,7 @@ def query(settings: Settings, sql: str, out: Path | None, as_of: dt.date | None,
             raise click.UsageError("--as-of and --known-at apply to the store, not to --out")
         columns, rows = queries.query(sql, out=out, limits=limits)
     else:
-        with _projections(settings) as projections:
+        with projections_for(settings) as projections:
             when = projections.point_in_time(as_of or dt.datetime.now(dt.UTC).date(), known_at)
             columns, rows = queries.query(sql, projections=projections, when=when, limits=limits)
     records = [dict(zip(columns, row, strict=True)) for row in rows]
@@ -179,14 +179,14 @@ def query(settings: Settings, sql: str, out: Path | None, as_of: dt.date | None,
 
 
 @contextmanager
-def _projections(settings: Settings, *, update: bool = True,
+def projections_for(settings: Settings, *, update: bool = True,
                  progress: _Progress | None = None) -> Iterator[Projections]:
     with Projections.open(settings.store, update=update,
                           progress=progress.extracted if progress else None) as projections:
         yield projections
 
 
-def _show(rows: list[dict[str, Any]], columns: list[str] | tuple[str, ...], fmt: str,
+def show_table(rows: list[dict[str, Any]], columns: list[str] | tuple[str, ...], fmt: str,
           as_of: dt.date, known_at: dt.datetime) -> None:
     if fmt == "table":
         click.echo(f"As of {as_of.isoformat()}, as known at {known_at.isoformat()}\n")

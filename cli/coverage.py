@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from cli.analysts import _analysis_errors, _point_in_time_options, _projections, _show
+from cli.analysts import analysis_errors, point_in_time_options, projections_for, show_table
 from cli.context import Settings, pass_settings
 from cli.main import cli
 from cli.output import format_option
@@ -14,7 +14,7 @@ from projections import coverage as coverage_query
 
 
 @cli.command()
-@_point_in_time_options
+@point_in_time_options
 @click.option("--programme", metavar="P", help="Only this programme.")
 @click.option(
     "--by", default="programme", show_default=True, metavar="COLUMNS",
@@ -27,7 +27,7 @@ from projections import coverage as coverage_query
 )
 @format_option
 @pass_settings
-@_analysis_errors
+@analysis_errors
 def coverage(settings: Settings, as_of: dt.date, known_at: dt.datetime | None,
              programme: str | None, by: str, age_bands: str | None, fmt: str) -> None:
     """Coverage as of a date: beneficiaries / population, one row per group.
@@ -43,8 +43,8 @@ def coverage(settings: Settings, as_of: dt.date, known_at: dt.datetime | None,
     """
     columns = [c.strip() for c in by.split(",") if c.strip()]
     bands = [b.strip() for b in age_bands.split(",") if b.strip()] if age_bands else None
-    with _projections(settings) as projections:
+    with projections_for(settings) as projections:
         when = projections.point_in_time(as_of, known_at)
         rows = coverage_query.coverage(projections, when, by=columns, programme=programme,
                                        age_bands=bands)
-    _show(rows, coverage_query.columns(columns, names=fmt == "table"), fmt, when.as_of, when.known_at)
+    show_table(rows, coverage_query.columns(columns, names=fmt == "table"), fmt, when.as_of, when.known_at)
