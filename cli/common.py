@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,6 +17,7 @@ from ledger.application import Ledger
 from ledger.bootstrap import open_ledger
 from ledger.errors import BatchRefused, LedgerError
 from ledger.outputs import refuse_protected, store_files
+from ledger.storage.errors import StoreProblem, is_disk_full
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,7 +26,18 @@ COMMAND = "<command>"
 
 
 def ledger_for(settings: Settings, *, create: bool = False) -> Ledger:
-    return open_ledger(settings.store, create=create)
+    ledger = open_ledger(settings.store, create=create)
+    ledger.store.on_wait = waiting_notice()
+    return ledger
+
+
+def waiting_notice() -> Callable[[str], None] | None:
+    """On a terminal, a command that has to wait for another's lock says so (on stderr)."""
+    return _say_waiting if sys.stderr.isatty() else None
+
+
+def _say_waiting(message: str) -> None:
+    click.echo(message, err=True)
 
 
 def refuse_output(settings: Settings, *outputs: Path) -> None:
@@ -52,13 +65,23 @@ def reports_errors(func: F) -> F:
                 raise click.ClickException(f"{reasons} — nothing was recorded") from None
             click.echo(refused.report(), err=True)
             raise click.ClickException(str(refused)) from None
-        except LedgerError as error:
+        except (LedgerError, StoreProblem) as error:
             raise click.ClickException(str(error)) from None
         except PersistenceError as error:
+            if is_disk_full(error):
+                raise click.ClickException(f"disk full ({error}); nothing was recorded and the "
+                                           "store is intact — free some space and try again") from None
             raise click.ClickException(
                 f"the store could not complete the request ({error}); nothing was recorded — "
                 "try again"
             ) from None
+        except Exception as error:
+            if is_disk_full(error):
+                raise click.ClickException(
+                    f"disk full ({error}); the store is intact and no output file was replaced — "
+                    "free some space and try again"
+                ) from None
+            raise
 
     return wrapper  # type: ignore[return-value]
 

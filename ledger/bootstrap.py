@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import parse_qs, quote, unquote, urlparse
 
 from eventsourcing.persistence import PersistenceError
 
 from ledger.application import Ledger
 from ledger.errors import StoreNotFound
+from ledger.storage.errors import StoreProblem, disk_full, is_disk_full
 
 SQLITE_LOCK_TIMEOUT_S = 300
 POSTGRES_IDLE_TIMEOUT_S = 300
@@ -55,7 +57,7 @@ def store_env(url: str, *, create: bool = False) -> dict[str, str]:
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "APPLICATION_RECORDER_TOPIC": "ledger.storage.sqlite:LedgerSQLiteRecorder",
-        "SQLITE_DBNAME": str(sqlite_path(url)),
+        "SQLITE_DBNAME": _sqlite_address(sqlite_path(url), create=create),
         "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT_S),
         **common,
     }
@@ -72,8 +74,37 @@ def open_ledger(url: str, *, create: bool = False) -> Ledger:
         ledger.store.url = url
         ledger.store.max_position()  # fail here, clearly, if the store is not a ledger
     except (sqlite3.DatabaseError, PersistenceError) as failure:
+        if is_disk_full(failure) or _disk_nearly_full(url):
+            raise disk_full(f"{_shown(url)} (opening it)") from None
         raise StoreNotFound(f"{_shown(url)} is not a ledger that can be opened: {failure}") from None
     return ledger
+
+
+def _sqlite_address(path: Path, *, create: bool) -> str:
+    """The path itself, or for a copy that cannot be written (read-only media, no permission) a
+    read-only URI that SQLite opens without creating its -wal and -shm files beside it."""
+    if create or _writable(path):
+        return str(path)
+    wal = path.with_name(path.name + "-wal")
+    if wal.is_file() and wal.stat().st_size > 0:
+        # `immutable` would silently skip what the log holds and not yet the file.
+        raise StoreProblem(
+            f"{path} cannot be written here and its write-ahead log {wal} holds changes not yet "
+            "in it; copy the store while no command is using it, or open it where it can be written"
+        )
+    return f"file:{quote(str(path.absolute()))}?mode=ro&immutable=1"
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite may write the file and create its companions beside it."""
+    return not path.exists() or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
+def _disk_nearly_full(url: str) -> bool:
+    if is_postgres(url):
+        return False
+    folder = sqlite_path(url).absolute().parent
+    return folder.is_dir() and shutil.disk_usage(folder).free < 64 * 1024
 
 
 def _create_private(path: Path) -> None:

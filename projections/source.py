@@ -63,8 +63,7 @@ class SQLiteEvents:
     trusted is read again row by row.
     """
 
-    def __init__(self, path: Path, table: str):
-        uri = f"{path.resolve().as_uri()}?mode=ro"
+    def __init__(self, uri: str, table: str):
         name = _quoted(table)
         self._batch = sql("sqlite_batch").format(events=name)
         self._rows = (
@@ -153,7 +152,7 @@ def source_for(store: LedgerStore) -> EventSource:
     if store.kind == "sqlite" and table and getattr(store, "path", None):
         path = Path(store.path)  # type: ignore[attr-defined]
         if path.is_file():
-            return SQLiteEvents(path, table)
+            return SQLiteEvents(store.reader_uri(), table)  # type: ignore[attr-defined]
     datastore = getattr(store, "datastore", None)
     if store.kind == "postgres" and table and datastore is not None:
         return PostgresEvents(datastore, datastore.schema, table)

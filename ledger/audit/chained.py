@@ -30,9 +30,8 @@ class ChainedReader(Protocol):
 class SQLiteChained:
     """The SQLite file's events table joined with its chain, read-only."""
 
-    def __init__(self, path: Path, table: str):
-        self.connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
-                                          check_same_thread=False)
+    def __init__(self, uri: str, table: str):
+        self.connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
         name = '"' + table.replace('"', '""') + '"'
         self.select = (
             "SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state, c.digest "
@@ -95,7 +94,7 @@ def chained_reader(store: LedgerStore) -> ChainedReader:
     table = getattr(store, "events_table_name", None)
     path = getattr(store, "path", None)
     if store.kind == "sqlite" and table and path and Path(path).is_file():
-        return SQLiteChained(Path(path), table)
+        return SQLiteChained(store.reader_uri(), table)  # type: ignore[attr-defined]
     names = getattr(store, "names", None)
     datastore = getattr(store, "datastore", None)
     if store.kind == "postgres" and names is not None and datastore is not None:

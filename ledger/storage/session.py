@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -161,6 +161,8 @@ class LedgerStore(ABC):
 
     kind: str
     url: str
+    on_wait: Callable[[str], None] | None = None
+    """Told, once, when a writer has to wait for another's lock (the CLI shows it on a terminal)."""
 
     @abstractmethod
     def reading(self) -> AbstractContextManager[Session]: ...

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from urllib.parse import unquote
 from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
+from ledger.storage.errors import StoreProblem, StoreReadOnly, disk_full, is_disk_full
 from ledger.storage.session import (
     GENESIS,
     ChainLink,
@@ -24,6 +28,8 @@ from ledger.storage.session import (
 )
 
 BUSY_TIMEOUT_S = 300.0
+NOTICE_AFTER_S = 1.0  # a writer that has waited this long for the lock says so
+READ_ONLY_QUERY = "mode=ro&immutable=1"
 CACHE_KIB = 128 * 1024
 # A national import inserts into B-trees of hundreds of MB at random places (the events' primary
 # key, the keys): with a small cache their pages are written out and read back over and over.
@@ -148,7 +154,9 @@ class LedgerSQLiteRecorder(LedgerStore, SQLiteApplicationRecorder):
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name)
-        self.path = datastore.pool.db_name
+        self.address = datastore.pool.db_name  # a path, or a read-only copy's `file:` URI
+        self.read_only = self.address.startswith("file:")
+        self.path = unquote(self.address.removeprefix("file:").split("?")[0])
         self.url = self.path
 
     def construct_create_table_statements(self) -> list[str]:
@@ -164,8 +172,8 @@ class LedgerSQLiteRecorder(LedgerStore, SQLiteApplicationRecorder):
         ]
 
     def _connect(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_S,
-                                     check_same_thread=False)
+        connection = sqlite3.connect(self.address, isolation_level=None, timeout=BUSY_TIMEOUT_S,
+                                     check_same_thread=False, uri=self.read_only)
         # WAL mode is set once, when the library creates the file, and persists in it.
         # Bulk imports touch keys and timelines all over the file; a large page cache keeps
         # those B-tree pages in memory instead of re-reading them from disk.
@@ -179,26 +187,69 @@ class LedgerSQLiteRecorder(LedgerStore, SQLiteApplicationRecorder):
         if cache_kib != CACHE_KIB:
             connection.execute(f"PRAGMA cache_size=-{int(cache_kib)}")  # pages are taken as used
         try:
+            self._begin(connection, begin)
+            session = SQLiteSession(connection, self.events_table_name)
+            try:
+                yield session
+                finish_writes(session, failed=False)
+                connection.commit()
+            except BaseException as failure:
+                finish_writes(session, failed=True)
+                connection.rollback()
+                if isinstance(failure, sqlite3.DatabaseError) and is_disk_full(failure):
+                    raise disk_full(self.path) from None
+                raise
+        finally:
+            connection.close()
+
+    def _begin(self, connection: sqlite3.Connection, begin: str) -> None:
+        """Begin; a writer that has to wait for another's lock says so (`on_wait`) and waits on."""
+        if self.on_wait is None or begin == "BEGIN":
             try:
                 connection.execute(begin)
             except sqlite3.OperationalError as busy:
                 raise OperationalError(busy) from busy
-            session = SQLiteSession(connection, self.events_table_name)
-            try:
-                yield session
-            except BaseException:
-                finish_writes(session, failed=True)
-                connection.rollback()
-                raise
-            finish_writes(session, failed=False)
-            connection.commit()
-        finally:
-            connection.close()
+            return
+        connection.execute(f"PRAGMA busy_timeout={int(NOTICE_AFTER_S * 1000)}")
+        started = time.monotonic()
+        try:
+            connection.execute(begin)
+            return
+        except sqlite3.OperationalError as busy:
+            if "locked" not in str(busy) and "busy" not in str(busy):
+                raise OperationalError(busy) from busy
+        self.on_wait(f"waiting for another command writing to {self.path} to finish "
+                     f"(up to {BUSY_TIMEOUT_S:.0f} s)…")
+        left = max(BUSY_TIMEOUT_S - (time.monotonic() - started), 0.0)
+        connection.execute(f"PRAGMA busy_timeout={int(left * 1000)}")
+        try:
+            connection.execute(begin)
+        except sqlite3.OperationalError as busy:
+            raise OperationalError(busy) from busy
+
+    def reader_uri(self) -> str:
+        """The URI the bulk readers open: read-only, and for a read-only copy also immutable."""
+        if self.read_only:
+            return self.address
+        return f"{Path(self.path).resolve().as_uri()}?mode=ro"
 
     def reading(self) -> AbstractContextManager[SQLiteSession]:
         return self._transaction("BEGIN")
 
     def writing(self) -> AbstractContextManager[SQLiteSession]:
+        if self.read_only:
+            raise StoreReadOnly(
+                f"{self.path} is a read-only copy (read-only media or no write permission): "
+                "it can be verified, exported and read, but nothing can be recorded in it"
+            )
+        if Path(self.path).stat().st_nlink > 1:
+            # SQLite keeps its write-ahead log and lock beside each *name* of the file: writers
+            # through two names do not see each other's locks, and corrupt the file.
+            raise StoreProblem(
+                f"{self.path} has another name (a hard link): writing through two names "
+                "corrupts a SQLite store, so nothing is recorded through either — remove the "
+                "other link (or copy the file) and use one name"
+            )
         return self._transaction("BEGIN IMMEDIATE", cache_kib=WRITE_CACHE_KIB)
 
     def max_position(self) -> int:
