@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from cli.common import DATE, TIMESTAMP, refuse_output, reports_errors
+from cli.common import DATE, TIMESTAMP, refuse_output, reports_errors, waiting_notice
 from cli.context import Settings, pass_settings
 from cli.main import cli
 from cli.output import format_option, render
@@ -181,7 +181,7 @@ def query(settings: Settings, sql: str, out: Path | None, as_of: dt.date | None,
 @contextmanager
 def projections_for(settings: Settings, *, update: bool = True,
                  progress: _Progress | None = None) -> Iterator[Projections]:
-    with Projections.open(settings.store, update=update,
+    with Projections.open(settings.store, update=update, on_wait=waiting_notice(),
                           progress=progress.extracted if progress else None) as projections:
         yield projections
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cli.common import DATE, TIMESTAMP, ledger_for, refuse_output, reports_errors
+from cli.common import DATE, TIMESTAMP, ledger_for, refuse_output, reports_errors, waiting_notice
 from cli.context import Settings, pass_settings
 from cli.main import cli
 from cli.names import with_district_names
@@ -146,7 +146,7 @@ def changes_(settings: Settings, start: dt.date | None, end: dt.date | None,
                                "(--as-of, --compared-to), not both")
     if not dates and (as_of is None or compared_to is None):
         raise click.UsageError("give --from D1 --to D2, or --as-of D --compared-to T0")
-    with Projections.open(settings.store) as projections:
+    with Projections.open(settings.store, on_wait=waiting_notice()) as projections:
         later = known_at or projections.point_in_time(end or as_of or dt.date.today()).known_at
         try:
             if start is not None and end is not None:
@@ -191,7 +191,7 @@ def report(settings: Settings, as_of: dt.date, known_at: dt.datetime | None, out
     """
     refuse_output(settings, out)
     checked = verify(ledger_for(settings).store) if check else None
-    with Projections.open(settings.store) as projections:
+    with Projections.open(settings.store, on_wait=waiting_notice()) as projections:
         when = projections.point_in_time(as_of, known_at)
         written = write_report(projections, ReportOptions(when, programme, checked), out)
     click.echo(f"wrote {out} ({written:,} bytes)")

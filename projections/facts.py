@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from ledger.domain.errors import LedgerError
 from ledger.geography import load_geography
 from projections.raw import StoredEventError
 from projections.sqlfiles import sql
@@ -20,34 +22,67 @@ LOCK_WAIT_S = 120.0  # another process updating the same projections holds the f
 MEMORY_LIMIT = "1536MB"  # DuckDB spills to disk beyond this: the whole process stays under 2 GB
 
 
-class ProjectionsBusy(RuntimeError):
+class ProjectionsBusy(LedgerError):
     """Another process keeps the projections file locked."""
+
+
+class ProjectionsReadOnly(LedgerError):
+    """The projections file cannot be written (read-only media, no permission)."""
+
+
+class OutOfDate(Exception):
+    """A projections file opened read-only is not in the current layout."""
 
 
 class FactStore:
     """The facts extracted so far, their position, and a connection ready for the table queries."""
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection):
+    def __init__(self, connection: duckdb.DuckDBPyConnection, *, read_only: bool = False):
         self.connection = connection
+        self.read_only = read_only
         connection.execute("SET TimeZone = 'UTC'")
         connection.execute("SET memory_limit = $limit", {"limit": MEMORY_LIMIT})
-        self._ensure_schema()
+        if read_only:
+            if not self._current_layout():
+                connection.close()
+                raise OutOfDate
+        else:
+            self._ensure_schema()
         _prepare_queries(connection)
 
     @classmethod
-    def open(cls, path: Path | str) -> FactStore:
-        """Open (creating if needed) the projections file, waiting while another process has it."""
+    def open(
+        cls, path: Path | str, *, read_only: bool = False,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> FactStore:
+        """Open the projections file (creating it if needed, unless `read_only`), waiting at most
+        LOCK_WAIT_S while another process has it; `on_wait` is told once if it has to wait.
+
+        Any number of processes may hold the file read-only at once; one that writes it holds
+        it alone (DuckDB's rule), which is why readers write only to bring it up to date.
+        """
         deadline = time.monotonic() + LOCK_WAIT_S
+        told = False
         while True:
             try:
-                return cls(duckdb.connect(str(path)))
+                return cls(duckdb.connect(str(path), read_only=read_only), read_only=read_only)
             except duckdb.IOException as failure:
-                if "lock" not in str(failure).lower():
+                text = str(failure).lower()
+                if "read-only file system" in text or "permission denied" in text:
+                    raise ProjectionsReadOnly(
+                        f"the projections file {path} cannot be written here ({failure}); set "
+                        "LEDGER_PROJECTIONS to a writable path"
+                    ) from None
+                if "lock" not in text:
                     raise
                 if time.monotonic() > deadline:
                     raise ProjectionsBusy(
                         f"the projections file {path} is in use by another process; try again"
                     ) from None
+                if on_wait is not None and not told:
+                    on_wait(f"waiting for another process to finish updating the projections "
+                            f"file {path} (up to {LOCK_WAIT_S:.0f} s)…")
+                    told = True
                 time.sleep(0.2)
 
     @classmethod
@@ -168,11 +203,21 @@ class FactStore:
             connection.execute("ROLLBACK")
             raise
 
+    def settled(self) -> int:
+        """The position up to which the derived tables are settled (see `settle`)."""
+        return int(_scalar(self.connection, "SELECT settled FROM progress") or 0)
+
+    def _current_layout(self) -> bool:
+        connection = self.connection
+        if not _table_exists(connection, "progress"):
+            return False
+        version = _scalar(connection, "SELECT schema_version FROM progress")
+        return version is not None and int(version) == SCHEMA_VERSION
+
     def _ensure_schema(self) -> None:
         connection = self.connection
         if _table_exists(connection, "progress"):
-            version = _scalar(connection, "SELECT schema_version FROM progress")
-            if version is not None and int(version) == SCHEMA_VERSION:
+            if self._current_layout():
                 return
             # An older layout: the facts are rebuilt from the store, so drop and start again.
             connection.execute("DROP TABLE IF EXISTS facts")

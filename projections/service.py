@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -15,19 +15,30 @@ from ledger.bootstrap import open_ledger
 from ledger.storage.session import LedgerStore
 from projections import population
 from projections.extract import Progress, catch_up
-from projections.facts import FactStore
+from projections.facts import FactStore, OutOfDate
 from projections.location import projections_file
 from projections.source import EventSource, source_for
 from projections.when import PointInTime
 
+Waiting = Callable[[str], None]
+
 
 class Projections:
-    """The facts of one store, and the point in time questions default to."""
+    """The facts of one store, and the point in time questions default to.
 
-    def __init__(self, facts: FactStore, source: EventSource, store: str):
+    Opened to answer questions, the file is held read-only, so any number of analysts read it at
+    once; it is opened for writing only while it is brought up to date with the store.
+    """
+
+    def __init__(self, facts: FactStore, source: EventSource, store: str, *,
+                 path: Path | str | None = None, on_wait: Waiting | None = None,
+                 ledger_store: LedgerStore | None = None):
         self.facts = facts
         self.source = source
         self.store = store
+        self._path = path
+        self._on_wait = on_wait
+        self._ledger_store = ledger_store
 
     @classmethod
     @contextmanager
@@ -38,12 +49,13 @@ class Projections:
         path: Path | None = None,
         update: bool = True,
         progress: Progress | None = None,
+        on_wait: Waiting | None = None,
     ) -> Iterator[Projections]:
         """The projections of the ledger at `store_url` (by default up to date with it)."""
         ledger = open_ledger(store_url)
         try:
             with cls.of_store(ledger.store, path=path or projections_file(store_url),
-                              update=update, progress=progress) as projections:
+                              update=update, progress=progress, on_wait=on_wait) as projections:
                 yield projections
         finally:
             ledger.close()
@@ -57,18 +69,29 @@ class Projections:
         path: Path | str,
         update: bool = True,
         progress: Progress | None = None,
+        on_wait: Waiting | None = None,
     ) -> Iterator[Projections]:
-        """The projections of an open store, kept in the DuckDB file at `path`."""
+        """The projections of an open store, kept in the DuckDB file at `path`.
+
+        With `update` they are brought up to date and then held read-only; without it the file
+        is held for writing, for callers that update or rebuild it themselves.
+        """
         source = source_for(store)
-        facts = FactStore.open(path)
         try:
-            projections = cls(facts, source, _shown(store.url))
-            population.load(facts.connection, store)
-            if update:
-                projections.update(progress)
-            yield projections
+            facts = _open_for_reading(path, on_wait) if update else FactStore.open(path,
+                                                                                    on_wait=on_wait)
+            projections = cls(facts, source, _shown(store.url), path=path, on_wait=on_wait,
+                              ledger_store=store)
+            try:
+                population.load(facts.connection, store)
+                if update:
+                    if not projections.up_to_date():
+                        projections.update(progress)
+                    projections._hold(read_only=True)
+                yield projections
+            finally:
+                projections.facts.close()
         finally:
-            facts.close()
             source.close()
 
     @property
@@ -80,14 +103,31 @@ class Projections:
 
         If the file holds another store's facts (or a store that was replaced), start again.
         """
+        self._hold(read_only=False)
         if not self._same_store():
             self.facts.clear(store=self.store)
         return catch_up(self.source, self.facts, store=self.store, progress=progress)
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Forget every fact and extract the whole store again."""
+        self._hold(read_only=False)
         self.facts.clear(store=self.store)
         return catch_up(self.source, self.facts, store=self.store, progress=progress)
+
+    def up_to_date(self) -> bool:
+        """Whether the facts hold every stored event, settled, of this very store."""
+        position = self.facts.position()
+        return (position == self.source.max_position() and self.facts.settled() == position
+                and self._same_store())
+
+    def _hold(self, *, read_only: bool) -> None:
+        """Hold the file read-only (shared with other readers) or for writing (alone)."""
+        if self.facts.read_only == read_only or self._path is None:
+            return
+        self.facts.close()
+        self.facts = FactStore.open(self._path, read_only=read_only, on_wait=self._on_wait)
+        if self._ledger_store is not None:
+            population.load(self.facts.connection, self._ledger_store)
 
     def point_in_time(
         self, as_of: dt.date, known_at: dt.datetime | None = None
@@ -106,6 +146,16 @@ class Projections:
             return False
         event_id = json.loads(head.column("state")[0].as_py()).get("event_id")
         return bool(event_id == self.facts.last_event_id())
+
+
+def _open_for_reading(path: Path | str, on_wait: Waiting | None) -> FactStore:
+    """The file read-only when it exists in the current layout; otherwise for writing (made)."""
+    if Path(path).is_file():
+        try:
+            return FactStore.open(path, read_only=True, on_wait=on_wait)
+        except OutOfDate:
+            pass
+    return FactStore.open(path, on_wait=on_wait)
 
 
 def _shown(url: str) -> str:
