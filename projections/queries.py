@@ -109,13 +109,13 @@ def replay(
     on_table: Callable[[str], None] | None = None,
 ) -> list[Snapshot]:
     """Write every table as of `when` under `out` (Hive-partitioned by as_of)."""
-    layout = ParquetLayout(out)
     written: list[Snapshot] = []
-    for name, spec in TABLES.items():
-        if on_table is not None:
-            on_table(name)
-        rows = spec.compute(projections.connection, when, None)
-        written.append(Snapshot(name, layout.write(name, when.as_of, rows), rows.num_rows))
+    with ParquetLayout(out).snapshot(when.as_of) as staging:
+        for name, spec in TABLES.items():
+            if on_table is not None:
+                on_table(name)
+            rows = spec.compute(projections.connection, when, None)
+            written.append(Snapshot(name, staging.write(name, rows), rows.num_rows))
     return written
 
 
@@ -137,7 +137,9 @@ def query(
     try:
         connection.execute("SET TimeZone = 'UTC'")
         if out is not None:
-            files = _parquet_views(connection, ParquetLayout(out))
+            layout = ParquetLayout(out)
+            layout.recover()
+            files = _parquet_views(connection, layout)
         else:
             files = []
             if projections is not None and when is not None:

@@ -4,17 +4,20 @@ read back with DuckDB, pandas and Polars — and read-only SQL over the tables."
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 from pilot_history import PILOT
 
 from ledger.bootstrap import open_ledger
 from projections import TABLES, Projections, query, replay
+from projections.paths import ParquetLayout
 from projections.queries import QueryError
 
 AS_OF = dt.date(2021, 12, 31)
@@ -141,3 +144,52 @@ def test_query_refuses_anything_but_one_select(
 ) -> None:
     with pytest.raises(QueryError):
         query(statement, projections=projections, when=projections.point_in_time(AS_OF))
+
+
+def _digests(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_a_replay_that_fails_midway_leaves_the_previous_snapshot_whole(
+    projections: Projections, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    replay(projections, projections.point_in_time(AS_OF), out)
+    before = _digests(out)
+    later = projections.point_in_time(AS_OF, dt.datetime(2021, 9, 1, tzinfo=dt.UTC))
+    seen: list[str] = []
+
+    def killed_at_the_fourth_table(table: str) -> None:
+        seen.append(table)
+        if len(seen) == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        replay(projections, later, out, on_table=killed_at_the_fourth_table)
+    assert _digests(out) == before  # no table of the new snapshot, and nothing staged left
+
+
+def test_a_replay_killed_while_putting_tables_in_place_is_finished_by_the_next_reader(
+    projections: Projections, tmp_path: Path
+) -> None:
+    """The journal decides: once written, the next `replay` or `query --out` completes it."""
+    out = tmp_path / "out"
+    replay(projections, projections.point_in_time(AS_OF), out)
+    full = _digests(out)
+    layout = ParquetLayout(out)
+    staging_rows = {name: pq_read(layout.file(name, AS_OF)) for name in TABLES}
+    staged = [layout.file(name, AS_OF) for name in TABLES]
+    for path in staged:  # as if the renames had not begun: hidden copies, journal in place
+        hidden = path.with_name(f".{path.name}.999999.staged")
+        path.replace(hidden)
+    first, *rest = staged
+    first.with_name(f".{first.name}.999999.staged").replace(first)  # one rename done
+    layout.journal.write_text(json.dumps(
+        [[str(p.with_name(f".{p.name}.999999.staged")), str(p)] for p in rest]))
+    _, rows = query("SELECT count(*) AS n FROM programme_summary", out=out)
+    assert rows == [(staging_rows["programme_summary"],)]
+    assert _digests(out) == full
+
+
+def pq_read(path: Path) -> int:
+    return int(pq.read_metadata(path).num_rows)
