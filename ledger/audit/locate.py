@@ -101,7 +101,8 @@ def locate(fresh: Scan, reference: Reference, size: int, root: bytes,
         index, cut_off = fresh.size, True
     if index is None:
         return Located(None, None, proven, False, *bounds)
-    position = reference.position(index) or fresh.position(index) or index + 1
+    # Positions are chosen by the ledger under its write lock, from 1 without gaps.
+    position = reference.position(index) or index + 1
     return Located(index, position, proven, cut_off, *bounds)
 
 

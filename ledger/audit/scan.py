@@ -40,14 +40,6 @@ class Scan:
         return [h for _, h in hashed(self.store, self.firsts[index] - 1, limit=count,
                                      window=self.block)]
 
-    def position(self, index: int) -> int | None:
-        """Where leaf `index` is stored today."""
-        if not 0 <= index < self.size:
-            return None
-        number, offset = divmod(index, self.block)
-        rows = self.store.read_rows(self.firsts[number] - 1, offset + 1)
-        return int(rows[offset][0]) if len(rows) > offset else None
-
 
 def scan(store: LedgerStore, end: int, sizes: Collection[int]) -> Scan:
     """Hash every event stored up to position `end`; note the root at each of `sizes`."""

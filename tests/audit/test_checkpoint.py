@@ -106,6 +106,32 @@ def test_the_last_events_cut_off_with_their_links_are_named(store: str, tmp_path
         == (14, True, True)
 
 
+def test_an_event_deleted_with_its_link_and_the_chain_recomputed_is_named(
+        store: str, tmp_path: Path) -> None:
+    key, public = keys(tmp_path)
+    held = checkpoint(store, key, tmp_path / "held.note")
+    raw = RawStore(store)
+    raw.delete(9)
+    raw.delete_link(9)
+    raw.relink_from(10)
+    result = verify(store, held, public)
+    assert result.exit_code == 1
+    assert "position 9 is the first that differs" in result.stderr
+
+
+def test_an_empty_ledger_can_be_checkpointed_and_then_extended(store_url: str,
+                                                               tmp_path: Path) -> None:
+    open_ledger(store_url, create=True).close()
+    key, public = keys(tmp_path)
+    empty = checkpoint(store_url, key, tmp_path / "empty.note")
+    assert note.read_unverified(empty.read_text()).size == 0
+    ledger = open_ledger(store_url)
+    record_pilot(ledger)
+    ledger.close()
+    checkpoint(store_url, key, tmp_path / "pilot.note")
+    assert verify(store_url, empty, public).exit_code == 0
+
+
 def test_a_reordering_with_the_chain_recomputed_is_named(store: str, tmp_path: Path) -> None:
     key, public = keys(tmp_path)
     held = checkpoint(store, key, tmp_path / "held.note")
