@@ -17,7 +17,7 @@ from ledger.audit.keyfiles import read_signer, read_verifier
 from ledger.audit.locate import Located
 from ledger.audit.proof import check, prove
 from ledger.errors import LedgerError
-from ledger.outputs import replaced_whole
+from ledger.outputs import refuse_protected, replaced_whole
 from ledger.storage.session import LedgerStore
 
 FILE = click.Path(dir_okay=False, path_type=Path)
@@ -50,6 +50,7 @@ def checkpoint_(settings: Settings, key_file: Path, out: Path | None, origin: st
     """
     if out is not None:
         refuse_output(settings, out)
+        refuse_protected(out, [key_file])  # nor the key that signs it
     key = read_signer(key_file)
     ledger = ledger_for(settings)
     made = make_checkpoint(ledger.store, key, now=ledger.now(), origin=origin)

@@ -138,7 +138,7 @@ def test_no_proof_is_made_from_a_ledger_that_no_longer_has_the_root(store: str,
 
 
 @pytest.mark.parametrize("target", ["ledger.db", "ledger.db.key", "ledger.db-wal",
-                                    "ledger.projections.duckdb"])
+                                    "ledger.projections.duckdb", "audit.key"])
 def test_checkpoint_out_never_takes_the_store_or_a_companion(sqlite_url: str, tmp_path: Path,
                                                              target: str) -> None:
     ledger = open_ledger(sqlite_url, create=True)
