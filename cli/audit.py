@@ -82,7 +82,8 @@ def verify_(settings: Settings, export_file: Path | None, checkpoint_file: Path 
     behind the ledger's back (and every damaged position after it), and the chain head —
     position and SHA-256 — to write down: a later `verify` that finds a different link at
     that position means history was rewritten. With --export, also checks an exported log
-    against the chain head written beside it and against the ledger's events.
+    against the chain head written beside it and against the ledger's events. With
+    --checkpoint, also checks a signed checkpoint (docs/audit.md, "Signed checkpoints").
 
     \b
     Example:
