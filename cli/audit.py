@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from cli.checkpoints import against_checkpoint, checkpoint_dict, checkpoint_error, checkpoint_text
 from cli.common import DATE, TIMESTAMP, ledger_for, refuse_output, reports_errors, waiting_notice
 from cli.context import Settings, pass_settings
 from cli.main import cli
@@ -66,30 +67,40 @@ def history_(settings: Settings, programme: str | None, beneficiary: str | None,
 @cli.command("verify")
 @click.option("--export", "export_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also check this exported log (and its FILE.chain.json) against the ledger.")
+@click.option("--checkpoint", "checkpoint_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also check the ledger against this signed checkpoint (with --public-key).")
+@click.option("--public-key", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="NAME.pub", help="The public key the checkpoint is signed with.")
 @format_option
 @pass_settings
 @reports_errors
-def verify_(settings: Settings, export_file: Path | None, fmt: str) -> None:
+def verify_(settings: Settings, export_file: Path | None, checkpoint_file: Path | None,
+            public_key: Path | None, fmt: str) -> None:
     """Recompute the integrity chain over every stored event; exit 1 if anything was changed.
 
     Reports the first position where an event was altered, deleted, inserted or reordered
     behind the ledger's back (and every damaged position after it), and the chain head —
     position and SHA-256 — to write down: a later `verify` that finds a different link at
     that position means history was rewritten. With --export, also checks an exported log
-    against the chain head written beside it and against the ledger's events.
+    against the chain head written beside it and against the ledger's events. With
+    --checkpoint, also checks a signed checkpoint (docs/audit.md, "Signed checkpoints").
 
     \b
     Example:
       ledger verify
       ledger verify --export ledger-2025.jsonl.gz --format json
+      ledger verify --checkpoint 2025-12-31.note --public-key audit-unit.pub
     """
     ledger = ledger_for(settings)
     result = verify(ledger.store)
     export = check_export(ledger, export_file) if export_file is not None else None
+    signed = against_checkpoint(ledger.store, checkpoint_file, public_key)
     if fmt == "json":
         obj = _verification(result)
         if export is not None:
             obj["export"] = export.as_dict()
+        if signed is not None:
+            obj["checkpoint"] = checkpoint_dict(signed)
         click.echo(json.dumps(obj, indent=2))
     elif fmt == "csv":
         click.echo(render([_damage(d) for d in result.damage], DAMAGE_COLUMNS, fmt))
@@ -97,6 +108,10 @@ def verify_(settings: Settings, export_file: Path | None, fmt: str) -> None:
         click.echo(_verification_text(result))
         if export is not None:
             click.echo(_export_text(export.head.export, export.problems, export.head.position))
+        if signed is not None:
+            click.echo(checkpoint_text(signed))
+    if signed is not None and not signed.ok:
+        raise click.ClickException(checkpoint_error(signed))
     if not result.ok:
         first = result.first
         assert first is not None

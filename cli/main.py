@@ -33,6 +33,8 @@ COMMAND_MODULES = {
     "changes": "cli.audit",
     "report": "cli.audit",
     "keygen": "cli.trust",
+    "checkpoint": "cli.checkpoints",
+    "prove": "cli.checkpoints",
 }
 
 

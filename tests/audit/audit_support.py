@@ -128,6 +128,11 @@ class RawStore:
             cursor.execute(self._sql("UPDATE {events} SET state = ? WHERE {position} = ?"),
                            (state.replace(old, new, 1), position))
 
+    def run(self, statement: str, values: Sequence[Any] = ()) -> None:
+        """Any statement (`?` placeholders, `{events}` and `{position}` names)."""
+        with self._cursor() as cursor:
+            cursor.execute(self._sql(statement), values)
+
     def delete(self, position: int) -> None:
         with self._cursor() as cursor:
             cursor.execute(self._sql("DELETE FROM {events} WHERE {position} = ?"), (position,))

@@ -1,0 +1,47 @@
+"""Keys, checkpoints and the CLI for the checkpoint tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from cli.main import cli
+from ledger.application import Ledger
+
+
+def run(store: str, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--store", store, *args])
+
+
+def keys(tmp_path: Path) -> tuple[Path, Path]:
+    """A fresh key pair named audit.example/ledger: (private, public)."""
+    result = CliRunner().invoke(cli, ["keygen", "--out", str(tmp_path / "audit"),
+                                      "--name", "audit.example/ledger"])
+    assert result.exit_code == 0, result.output
+    return tmp_path / "audit.key", tmp_path / "audit.pub"
+
+
+def checkpoint(store: str, key: Path, out: Path) -> Path:
+    result = run(store, "checkpoint", "--key", str(key), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def verify(store: str, note: Path, public: Path, *more: str) -> Result:
+    return run(store, "verify", "--checkpoint", str(note), "--public-key", str(public), *more)
+
+
+def enrolments(start: int, count: int, recorded_at: str) -> list[dict[str, Any]]:
+    """`count` enrolments in the pilot's MCW programme (district 1703), ids from `start`."""
+    return [{"event": "BeneficiaryEnrolled", "effective_date": "2021-08-01", "id": f"enr-x{i}",
+             "programme": "mcw", "beneficiary": f"X{i}", "district": "1703", "sex": "F",
+             "recorded_at": recorded_at, "operator": "tests"}
+            for i in range(start, start + count)]
+
+
+def record_more(ledger: Ledger, start: int, count: int, recorded_at: str = "2022-02-01T10:00:00+07:00"
+                ) -> None:
+    ledger.record_dicts(enrolments(start, count, recorded_at), operator="tests", historical=True,
+                        source=f"more-{start}")
