@@ -112,12 +112,18 @@ def verify_(settings: Settings, export_file: Path | None, checkpoint_file: Path 
             click.echo(checkpoint_text(signed))
     if signed is not None and not signed.ok:
         raise click.ClickException(checkpoint_error(signed))
-    if not result.ok:
+    if result.damaged:
         first = result.first
         assert first is not None
         raise click.ClickException(
             f"the ledger was changed behind its back: position {first.position} is {first.kind}"
             f" ({result.damaged} damaged position{'s' if result.damaged != 1 else ''})"
+        )
+    if not result.tables_ok:
+        changed = ", ".join(t.table for t in result.tables if not t.ok)
+        raise click.ClickException(
+            f"the ledger's side tables were changed behind its back ({changed}): a re-import "
+            "could record events twice — restore them from a backup or an export"
         )
     if export is not None and not export.ok:
         raise click.ClickException(f"the export {export.head.export} does not match the ledger")
@@ -221,6 +227,10 @@ def _verification(result: Verification) -> dict[str, object]:
         "damaged": result.damaged,
         "first": _damage(result.first) if result.first else None,
         "damage": [_damage(d) for d in result.damage],
+        "tables": [{"table": t.table, "ok": t.ok, "missing": t.missing, "extra": t.extra,
+                    "first_missing": [{"row": row, "position": position}
+                                      for row, position in t.first_missing]}
+                   for t in result.tables],
         "seconds": round(result.seconds, 3),
     }
 
@@ -231,7 +241,7 @@ def _damage(damage: Damage) -> dict[str, object]:
 
 def _verification_text(result: Verification) -> str:
     lines = []
-    if result.ok:
+    if not result.damaged:
         lines.append(f"verified {result.events:,} events in {result.seconds:.1f} s: "
                      "the chain is intact")
     else:
@@ -243,6 +253,9 @@ def _verification_text(result: Verification) -> str:
         lines.append(render([_damage(d) for d in result.damage], DAMAGE_COLUMNS, "table"))
         if result.damaged > len(result.damage):
             lines.append(f"… and {result.damaged - len(result.damage):,} more")
+    for table in result.tables:
+        lines.append(f"{table.table}: matches the stored events" if table.ok
+                     else f"DAMAGED: {table.problem()}")
     if result.head is not None:
         lines.append(f"chain head: position {result.head.position}, "
                      f"sha256 {result.head.digest.hex()}")

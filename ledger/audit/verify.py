@@ -6,6 +6,10 @@ events joined with their links in large batches (the next batch is read while th
 hashed); while positions run on without a gap, each event's link is recomputed and compared in a
 tight loop. Where they do not, a careful walk in position order over the events and the links
 says what happened (see ledger/audit/damage.py).
+
+Beside the chain, the side tables the write path trusts (`ledger_keys`, `ledger_placements`) are
+recomputed from the events in the store's own SQL, on a second thread while the chain is walked
+(see ledger/audit/sidetables.py).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 
 from ledger.audit.chained import Chained, ChainedReader, chained_reader
 from ledger.audit.damage import Damage, Walk
+from ledger.audit.sidetables import SideTable, check_side_tables
 from ledger.storage.session import ChainLink, LedgerStore, Row
 
 BATCH = 100_000
@@ -33,10 +38,15 @@ class Verification:
     damaged: int = 0
     damage: tuple[Damage, ...] = ()
     seconds: float = 0.0
+    tables: tuple[SideTable, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return self.damaged == 0
+        return self.damaged == 0 and self.tables_ok
+
+    @property
+    def tables_ok(self) -> bool:
+        return all(t.ok for t in self.tables)
 
     @property
     def first(self) -> Damage | None:
@@ -50,18 +60,22 @@ def verify(store: LedgerStore, *, batch: int = BATCH) -> Verification:
     checked (each event and its link are committed together, so that prefix is stable).
     """
     started = time.perf_counter()
-    end = store.max_position()
-    walk = Walk(store)
-    checked = _aligned_prefix(store, end, batch, walk)
-    if checked < end:
-        _careful(store, checked, end, batch, walk)
-    _check_tail(store, end, walk)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify-tables") as beside:
+        tables = beside.submit(check_side_tables, store)
+        end = store.max_position()
+        walk = Walk(store)
+        checked = _aligned_prefix(store, end, batch, walk)
+        if checked < end:
+            _careful(store, checked, end, batch, walk)
+        _check_tail(store, end, walk)
+        found = tables.result()
     return Verification(
         events=walk.events,
         head=walk.head,
         damaged=walk.damaged,
         damage=tuple(walk.damage),
         seconds=time.perf_counter() - started,
+        tables=found,
     )
 
 

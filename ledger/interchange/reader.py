@@ -20,6 +20,10 @@ MAX_LINE_BYTES = 1 << 20  # a v1 line is a few hundred bytes; anything near this
 # Blank lines are skipped, but a run this long is no event log: a 1 MB gzip of 1 GiB of newlines
 # otherwise held the write lock for minutes and then "recorded" nothing.
 MAX_BLANK_RUN = 10_000
+# A v1 line is a few hundred bytes. Past the first BYTES_FREE, a file may hold at most this many
+# bytes per line on average: a small gzip of huge refused lines is not read to its end.
+BYTES_FREE = 64 << 20
+MAX_AVERAGE_LINE_BYTES = 16 << 10
 _BOM = b"\xef\xbb\xbf"
 _WHITESPACE = b" \t\r\n"
 _SURROGATE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
@@ -40,14 +44,21 @@ def read_facts(path: Path) -> Iterator[Fact | list[FieldError]]:
     line_no = 0
     blank_run = 0
     events = 0
+    read = 0
     with stream:
         try:
             readline = stream.readline
             while raw := readline(MAX_LINE_BYTES + 1):
                 line_no += 1
                 origin = Origin(source, line_no)
+                read += len(raw)
+                if read > BYTES_FREE and read > line_no * MAX_AVERAGE_LINE_BYTES:
+                    yield [FieldError(origin, "file", f"holds {read:,} bytes in {line_no:,} "
+                                      f"lines, more than {MAX_AVERAGE_LINE_BYTES:,} bytes per "
+                                      "line on average: not an event log, and not read further")]
+                    return
                 if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-                    _skip_rest_of_line(stream)
+                    read += _skip_rest_of_line(stream)
                     yield [FieldError(origin, "line", f"is longer than {MAX_LINE_BYTES} bytes")]
                     continue
                 if line_no == 1 and raw.startswith(_BOM):
@@ -78,12 +89,14 @@ def _open(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
-def _skip_rest_of_line(stream: IO[bytes]) -> None:
-    """Read past the rest of an oversized line without holding it."""
+def _skip_rest_of_line(stream: IO[bytes]) -> int:
+    """Read past the rest of an oversized line without holding it; return the bytes skipped."""
+    skipped = 0
     while True:
         rest = stream.readline(MAX_LINE_BYTES)
+        skipped += len(rest)
         if not rest or rest.endswith(b"\n"):
-            return
+            return skipped
 
 
 def decode_line(raw: bytes, origin: Origin) -> Fact | list[FieldError]:

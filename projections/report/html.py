@@ -152,8 +152,10 @@ def _status(result: Verification | None) -> str:
     elif result.ok:
         css, text = "ok", (f"Chain intact: all {result.events:,} stored events match the "
                            f"ledger's cryptographic chain. {UNCHECKED}")
+    elif result.first is None:
+        css, text = "bad", ("Integrity check FAILED: the ledger's side tables (the keys that "
+                            "keep imports idempotent) were changed behind its back.")
     else:
-        assert result.first is not None
         css, text = "bad", (f"Integrity check FAILED: the ledger was changed behind its back "
                             f"(first at position {result.first.position:,}). See Integrity below.")
     return f'<p class="status {css}" id="status">{escape(text)}</p>'
@@ -168,9 +170,11 @@ def _integrity(result: Verification | None) -> str:
                   "recomputed and matches; no stored event was changed behind the ledger's back. "
                   + UNCHECKED)
         css = "ok"
+    elif result.first is None:
+        status = "DAMAGED: " + "; ".join(t.problem() for t in result.tables if not t.ok)
+        css = "bad"
     else:
         first = result.first
-        assert first is not None
         verb = "position does" if result.damaged == 1 else "positions do"
         status = (f"DAMAGED: {result.damaged:,} {verb} not match the integrity chain. "
                   f"The first is position {first.position} ({first.kind}: {first.detail}). "

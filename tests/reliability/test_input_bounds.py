@@ -133,6 +133,30 @@ def test_a_flood_of_blank_lines_is_refused_without_reading_it_all(
     assert snapshot(store) == before
 
 
+def test_a_small_gzip_of_huge_lines_is_not_read_to_its_end(store: str, tmp_path: Path) -> None:
+    """A 1 GiB decompressed file of oversized lines stops past the bytes-per-line bound."""
+    from ledger.interchange.reader import BYTES_FREE, MAX_LINE_BYTES
+
+    path = tmp_path / "bomb.jsonl.gz"
+    line = b"x" * (2 * MAX_LINE_BYTES) + b"\n"
+    with gzip.open(path, "wb", compresslevel=1) as bomb:
+        for _ in range(512):
+            bomb.write(line)
+    before = snapshot(store)
+
+    status, output = _import(store, path)
+
+    assert status == 1
+    # Each line is counted as it is read: the first whose first MAX_LINE_BYTES + 1 take the
+    # file past BYTES_FREE ends it.
+    stop = next(n for n in range(1, 512)
+                if (n - 1) * len(line) + MAX_LINE_BYTES + 1 > BYTES_FREE)
+    assert f"bomb.jsonl.gz:{stop}: file: holds" in output
+    assert "bytes per line on average: not an event log, and not read further" in output
+    assert f"bomb.jsonl.gz:{stop + 1}:" not in output
+    assert snapshot(store) == before
+
+
 def test_a_file_without_events_is_refused_not_reported_as_recorded(
     store: str, tmp_path: Path
 ) -> None:
