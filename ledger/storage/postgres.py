@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+import psycopg.errors
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import sql
@@ -24,6 +25,8 @@ from ledger.storage.session import (
     Session,
     finish_writes,
 )
+
+NOTICE_AFTER_S = 1.0  # a writer that has waited this long for the lock says so
 
 
 class PostgresSession(Session):
@@ -187,9 +190,7 @@ class LedgerPostgresRecorder(LedgerStore, PostgresApplicationRecorder):
             with self.datastore.get_connection() as connection, connection.transaction(), \
                     connection.cursor(row_factory=tuple_row) as cursor:
                 if lock:
-                    cursor.execute(
-                        sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(self.names.events)
-                    )
+                    self._lock(connection, cursor)
                 session = PostgresSession(cursor, self.names)
                 try:
                     yield session
@@ -208,6 +209,23 @@ class LedgerPostgresRecorder(LedgerStore, PostgresApplicationRecorder):
                     )
         except psycopg.OperationalError as failure:
             raise OperationalError(failure) from failure
+
+    def _lock(self, connection: Any, cursor: Any) -> None:
+        """Take the write lock; a writer that has to wait for another's says so (`on_wait`)."""
+        statement = sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(self.names.events)
+        if self.on_wait is None:
+            cursor.execute(statement)
+            return
+        cursor.execute(f"SET LOCAL lock_timeout = '{int(NOTICE_AFTER_S * 1000)}ms'")
+        try:
+            with connection.transaction():  # a savepoint: a timed-out LOCK leaves ours usable
+                cursor.execute(statement)
+        except psycopg.errors.LockNotAvailable:
+            self.on_wait("waiting for another command writing to the store to finish…")
+            cursor.execute("RESET lock_timeout")
+            cursor.execute(statement)
+        else:
+            cursor.execute("RESET lock_timeout")
 
     def reading(self) -> AbstractContextManager[PostgresSession]:
         return self._transaction(lock=False)

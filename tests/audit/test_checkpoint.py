@@ -96,7 +96,9 @@ def test_the_last_events_cut_off_with_their_links_are_named(store: str, tmp_path
         raw.delete(position)
         raw.delete_link(position)
     ledger = open_ledger(store)
-    assert verify_chain(ledger.store).ok
+    # The chain alone is fooled; the cut events' keys left behind give them away, but whoever cut
+    # them could have deleted those too — the checkpoint does not depend on it.
+    assert verify_chain(ledger.store).damaged == 0
     ledger.close()
     result = verify(store, held, public, "--format", "json")
     assert result.exit_code == 1

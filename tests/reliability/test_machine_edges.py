@@ -18,9 +18,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from click.testing import CliRunner
-from reliability_support import SETUP, enrolment, jsonl, payment, snapshot
+from reliability_support import SETUP, enrolment, jsonl, payment, schema_of, server_url, snapshot
 
 from cli.main import cli
 from ledger.bootstrap import open_ledger
@@ -249,6 +250,25 @@ def test_a_writer_waiting_for_the_lock_says_so_then_records(tmp_path: Path) -> N
         ledger.close()
     assert receipt.count == 1
     assert len(said) == 1 and said[0].startswith("waiting for another command writing to")
+
+
+@pytest.mark.postgres
+def test_a_postgres_writer_waiting_for_the_lock_says_so_then_records(postgres_url: str) -> None:
+    _small_store(postgres_url)
+    said: list[str] = []
+    ledger = open_ledger(postgres_url)
+    ledger.store.on_wait = said.append
+    with psycopg.connect(server_url(postgres_url)) as holder:
+        holder.execute(f'LOCK TABLE "{schema_of(postgres_url)}".ledger_events IN EXCLUSIVE MODE')
+        release = threading.Timer(2.5, holder.rollback)
+        release.start()
+        try:
+            receipt = ledger.record_dicts([enrolment("MCW-1703-000009")], operator="o")
+        finally:
+            release.join()
+            ledger.close()
+    assert receipt.count == 1
+    assert said == ["waiting for another command writing to the store to finish…"]
 
 
 def test_a_writer_that_gets_the_lock_at_once_says_nothing(tmp_path: Path) -> None:
