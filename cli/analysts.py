@@ -17,7 +17,6 @@ from cli.context import Settings, pass_settings
 from cli.main import cli
 from cli.output import format_option, render
 from projections import queries
-from projections.facts import ProjectionsBusy
 from projections.raw import StoredEventError
 from projections.service import Projections
 from projections.tables import PROGRAMME_SUMMARY
@@ -45,7 +44,7 @@ def analysis_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (queries.QueryError, ProjectionsBusy, StoredEventError) as problem:
+        except (queries.QueryError, StoredEventError) as problem:
             raise click.ClickException(str(problem)) from None
 
     return reports_errors(wrapper)  # type: ignore[return-value]

@@ -50,11 +50,16 @@ def replaced_whole(target: Path) -> Iterator[Path]:
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
         yield partial
-        with partial.open("rb+") as stream:
-            os.fsync(stream.fileno())
+        synced(partial)
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def synced(path: Path) -> None:
+    """Wait until the file's bytes are on disk (before a rename makes it visible)."""
+    with path.open("rb+") as stream:
+        os.fsync(stream.fileno())
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -19,6 +19,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ledger.outputs import synced
+
 
 class ParquetLayout:
     """Where each table's snapshot for one as-of date lives under a replay folder."""
@@ -93,7 +95,7 @@ class Staging:
         target.parent.mkdir(parents=True, exist_ok=True)
         hidden = target.with_name(f".{target.name}.{os.getpid()}.staged")
         pq.write_table(rows, hidden, compression="zstd")
-        _sync(hidden)
+        synced(hidden)
         self.staged.append((hidden, target))
         return target
 
@@ -101,7 +103,7 @@ class Staging:
         journal = self.layout.journal
         pending = journal.with_name(f"{journal.name}.{os.getpid()}")
         pending.write_text(json.dumps([[str(a), str(b)] for a, b in self.staged]))
-        _sync(pending)
+        synced(pending)
         pending.replace(journal)  # from here on, the new snapshot is decided
         _rename_all(json.loads(journal.read_text()))
         journal.unlink()
@@ -120,11 +122,6 @@ def _rename_all(pairs: list[list[str]]) -> None:
     for hidden, final in pairs:
         if Path(hidden).exists():
             Path(hidden).replace(final)
-
-
-def _sync(path: Path) -> None:
-    with path.open("rb+") as stream:
-        os.fsync(stream.fileno())
 
 
 def _alive(pid: int) -> bool:

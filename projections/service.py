@@ -31,14 +31,13 @@ class Projections:
     """
 
     def __init__(self, facts: FactStore, source: EventSource, store: str, *,
-                 path: Path | str | None = None, on_wait: Waiting | None = None,
-                 ledger_store: LedgerStore | None = None):
+                 path: Path | str | None = None, on_wait: Waiting | None = None):
         self.facts = facts
         self.source = source
         self.store = store
         self._path = path
         self._on_wait = on_wait
-        self._ledger_store = ledger_store
+        self._figures: LedgerStore | None = None  # where the population figures are read from
 
     @classmethod
     @contextmanager
@@ -80,14 +79,14 @@ class Projections:
         try:
             facts = _open_for_reading(path, on_wait) if update else FactStore.open(path,
                                                                                     on_wait=on_wait)
-            projections = cls(facts, source, _shown(store.url), path=path, on_wait=on_wait,
-                              ledger_store=store)
+            projections = cls(facts, source, _shown(store.url), path=path, on_wait=on_wait)
             try:
-                population.load(facts.connection, store)
                 if update:
                     if not projections.up_to_date():
                         projections.update(progress)
                     projections._hold(read_only=True)
+                projections._figures = store
+                population.load(projections.connection, store)
                 yield projections
             finally:
                 projections.facts.close()
@@ -126,8 +125,8 @@ class Projections:
             return
         self.facts.close()
         self.facts = FactStore.open(self._path, read_only=read_only, on_wait=self._on_wait)
-        if self._ledger_store is not None:
-            population.load(self.facts.connection, self._ledger_store)
+        if self._figures is not None:  # the figures live on the connection: load them again
+            population.load(self.facts.connection, self._figures)
 
     def point_in_time(
         self, as_of: dt.date, known_at: dt.datetime | None = None

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from reliability_support import SETUP, enrolment, jsonl, payment, schema_of, server_url, snapshot
 
 from cli.main import cli
+from ledger.application import Ledger
 from ledger.bootstrap import open_ledger
 from ledger.storage.errors import StoreProblem, StoreReadOnly
 from projections.location import projections_file
@@ -237,38 +238,37 @@ def test_a_writer_waiting_for_the_lock_says_so_then_records(tmp_path: Path) -> N
     _small_store(url)
     holder = sqlite3.connect(url, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")
-    said: list[str] = []
-    ledger = open_ledger(url)
-    ledger.store.on_wait = said.append
-    release = threading.Timer(2.5, holder.rollback)
-    release.start()
     try:
-        receipt = ledger.record_dicts([enrolment("MCW-1703-000009")], operator="o")
+        count, said = _recorded_while_held(open_ledger(url), holder.rollback)
     finally:
-        release.join()
         holder.close()
-        ledger.close()
-    assert receipt.count == 1
+    assert count == 1
     assert len(said) == 1 and said[0].startswith("waiting for another command writing to")
 
 
 @pytest.mark.postgres
 def test_a_postgres_writer_waiting_for_the_lock_says_so_then_records(postgres_url: str) -> None:
     _small_store(postgres_url)
-    said: list[str] = []
-    ledger = open_ledger(postgres_url)
-    ledger.store.on_wait = said.append
     with psycopg.connect(server_url(postgres_url)) as holder:
         holder.execute(f'LOCK TABLE "{schema_of(postgres_url)}".ledger_events IN EXCLUSIVE MODE')
-        release = threading.Timer(2.5, holder.rollback)
-        release.start()
-        try:
-            receipt = ledger.record_dicts([enrolment("MCW-1703-000009")], operator="o")
-        finally:
-            release.join()
-            ledger.close()
-    assert receipt.count == 1
+        count, said = _recorded_while_held(open_ledger(postgres_url), holder.rollback)
+    assert count == 1
     assert said == ["waiting for another command writing to the store to finish…"]
+
+
+def _recorded_while_held(ledger: Ledger, release: Callable[[], None]) -> tuple[int, list[str]]:
+    """Record one enrolment while another holds the write lock, released 2.5 s later; return
+    the events recorded and what the writer said meanwhile."""
+    said: list[str] = []
+    ledger.store.on_wait = said.append
+    timer = threading.Timer(2.5, release)
+    timer.start()
+    try:
+        receipt = ledger.record_dicts([enrolment("MCW-1703-000009")], operator="o")
+    finally:
+        timer.join()
+        ledger.close()
+    return receipt.count, said
 
 
 def test_a_writer_that_gets_the_lock_at_once_says_nothing(tmp_path: Path) -> None:
