@@ -15,7 +15,7 @@ from cli.common import TIMESTAMP, ledger_for, refuse_output, reports_errors
 from cli.context import Settings, pass_settings
 from cli.main import cli
 from ledger.audit.export_head import export_with_head, head_path
-from ledger.batch import Receipt
+from ledger.recording.receipt import Receipt
 
 
 @cli.command("import")

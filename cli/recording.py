@@ -11,7 +11,7 @@ import click
 from cli.common import COMMAND, DATE, ledger_for
 from cli.context import Settings
 from cli.output import format_option, render
-from ledger.batch import Receipt
+from ledger.recording.receipt import Receipt
 
 F = TypeVar("F", bound=Callable[..., Any])
 

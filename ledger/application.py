@@ -11,11 +11,12 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder, StoredEvent, Transcoder
 
-from ledger.batch import Batch, Line, Receipt
 from ledger.domain.timeline import Timeline
 from ledger.facts import Origin
 from ledger.interchange.reader import read_facts
 from ledger.interchange.schema import parse
+from ledger.recording.batch import Batch, Line
+from ledger.recording.receipt import Receipt
 from ledger.storage.session import LedgerStore
 from ledger.storage.transcoder import FastJSONTranscoder
 from ledger.storage.transcodings import DateAsISO
@@ -64,11 +65,10 @@ class Ledger(Application[UUID]):
         historical: bool = False,
         progress: Progress | None = None,
     ) -> Receipt:
-        """Check every line in order against the ledger; record all of them, or none."""
+        """Check the lines as a whole against the ledger (SPEC §3); record all of them, or none."""
         with self.store.writing() as session:
             batch = Batch(
                 session,
-                self.mapper,
                 operator=operator,
                 historical=historical,
                 now=self.now(),

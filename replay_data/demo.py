@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from ledger.application import Ledger
-from ledger.batch import Line, Receipt
 from ledger.facts import Origin
 from ledger.interchange.schema import parse
 from ledger.population import Loaded, import_population
+from ledger.recording.batch import Line
+from ledger.recording.receipt import Receipt
 from projections.coverage import coverage
 from projections.queries import reach, table
 from projections.service import Projections

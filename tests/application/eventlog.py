@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from ledger.application import Ledger
-from ledger.batch import Receipt
 from ledger.errors import BatchRefused
 from ledger.interchange.schema import FieldError
+from ledger.recording.receipt import Receipt
 
 OPERATOR = "vientiane-clerk"
 SANAMXAY = "1703"  # Attapeu: the 2021 grant pilot

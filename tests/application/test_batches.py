@@ -26,9 +26,8 @@ from eventlog import (
     write_jsonl,
 )
 
-from ledger import batch
 from ledger.application import Ledger
-from ledger.seen import SeenIds
+from ledger.recording import batch
 
 
 def stored_ids(ledger: Ledger) -> list[str]:
@@ -64,10 +63,24 @@ def test_each_line_is_checked_against_the_lines_before_it(ledger: Ledger) -> Non
     assert receipt.count == 6
 
 
-def test_lines_in_the_wrong_order_are_refused(ledger: Ledger) -> None:
-    refusals = refused(ledger, enrolled("B-1", SANAMXAY), *pilot())
+def test_a_file_joins_the_timeline_whole_so_its_lines_may_come_in_any_order(
+    ledger: Ledger,
+) -> None:
+    # SPEC §3: the lines are ordered among themselves by effective date, not by file order.
+    receipt = record(ledger, paid("B-1", "P-1"), enrolled("B-1", SANAMXAY), *reversed(pilot()))
 
-    assert_refusal(only(refusals), line=1, field="programme", rule=1)
+    assert receipt.count == 5
+
+
+def test_lines_of_one_day_keep_their_file_order(ledger: Ledger) -> None:
+    record(ledger, *pilot(), enrolled("B-1", SANAMXAY, on="2021-07-01"))
+
+    # Ties go by file order: paid, then exited, is fine; exited, then paid, is not.
+    record(ledger, paid("B-1", "P-1", on="2021-09-01"), exited("B-1", on="2021-09-01"))
+    refusals = refused(ledger, enrolled("B-2", SANAMXAY, on="2021-07-01"),
+                       exited("B-2", on="2021-09-01"), paid("B-2", "P-2", on="2021-09-01"))
+
+    assert_refusal(only(refusals), line=3, field="beneficiary", rule=6)
 
 
 def test_a_valid_batch_is_recorded_whole_at_consecutive_positions(ledger: Ledger) -> None:
@@ -155,17 +168,14 @@ def test_an_id_used_again_windows_later_in_one_file_names_its_first_line(
     ]
 
 
-def test_a_false_perhaps_of_the_id_filter_still_finds_an_id_recorded_before(
+def test_lines_recorded_before_are_known_in_every_window_of_a_file(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The batch's ids are kept in a Bloom filter, which may say "perhaps" of any id: the store
-    # then settles whether this batch recorded it.
+    # Ids are looked up in the store a window of lines at a time.
     monkeypatch.setattr(batch, "WINDOW", 2)
-    monkeypatch.setattr(SeenIds, "__contains__", lambda self, event_id: True)
     lines = [*pilot(), *(enrolled(f"B-{n}", SANAMXAY, id=f"e-{n}") for n in range(6))]
     record(ledger, *lines)
 
-    # The new line first: the known ids that follow are checked once the batch has positions.
     receipt = record(ledger, enrolled("B-6", SANAMXAY, id="e-6"), *lines)
 
     assert (receipt.count, receipt.already_recorded) == (1, len(lines))

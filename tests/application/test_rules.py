@@ -300,17 +300,27 @@ def test_rule_5_refuses_an_enrolment_back_dated_before_a_withdrawal_it_would_out
     assert_refusal(refusal, field="district", rule=5, contradicts="nong-withdrawn")
 
 
-def test_rule_5_checks_each_line_so_a_later_exit_in_the_file_does_not_rescue_it(
+def test_rule_5_takes_the_file_as_a_whole_so_a_later_exit_in_it_keeps_the_district_covered(
     ledger: Ledger,
 ) -> None:
     record(ledger, *pilot(), withdrawn(NONG, on="2022-01-01", id="nong-withdrawn"))
 
-    # The file is checked line by line: when line 1 is checked, B-1 has no exit yet.
-    refusals = refused(ledger, enrolled("B-1", NONG, on="2021-09-01"),
-                       exited("B-1", on="2021-12-31", reason="moved-away"))
+    # SPEC §3: the timeline with all of the file's lines must hold, not each line alone.
+    receipt = record(ledger, enrolled("B-1", NONG, on="2021-09-01"),
+                     exited("B-1", on="2021-12-31", reason="moved-away"))
 
-    assert_refusal(refusals[0], line=1, field="district", rule=5, contradicts="nong-withdrawn")
-    assert_refusal(refusals[1], line=2, field="beneficiary", rule=4)
+    assert receipt.count == 2
+
+
+def test_rule_5_refuses_an_enrolment_the_file_leaves_active_past_a_withdrawal(
+    ledger: Ledger,
+) -> None:
+    record(ledger, *pilot(), withdrawn(NONG, on="2022-01-01", id="nong-withdrawn"))
+
+    refusals = refused(ledger, enrolled("B-1", NONG, on="2021-09-01"),
+                       exited("B-1", on="2022-01-02", reason="moved-away"))
+
+    assert_refusal(only(refusals), line=1, field="district", rule=5, contradicts="nong-withdrawn")
 
 
 def test_rule_5_accepts_a_back_dated_enrolment_where_coverage_lasts(ledger: Ledger) -> None:
@@ -532,11 +542,22 @@ def test_rule_8_refuses_retracting_an_enrolment_before_its_payments(ledger: Ledg
     record(ledger, *pilot(), enrolled("B-1", SANAMXAY, id="b1-enrolled"),
            paid("B-1", "P-1", id="p1-paid"))
 
-    refusals = refused(ledger, retracted("b1-enrolled"), retracted("p1-paid"))
+    refusal = only(refused(ledger, retracted("b1-enrolled")))
 
-    # Line 2 is fine on its own; line 1 is refused, so neither is recorded.
-    assert_refusal(only(refusals), line=1, field="retracts", rule=8, contradicts="p1-paid")
-    assert "PaymentRecorded 'p1-paid' effective 2021-08-12" in refusals[0].reason
+    assert_refusal(refusal, line=1, field="retracts", rule=8, contradicts="p1-paid")
+    assert "PaymentRecorded 'p1-paid' effective 2021-08-12" in refusal.reason
+
+
+def test_rule_8_accepts_retracting_an_enrolment_and_its_payments_in_one_file(
+    ledger: Ledger,
+) -> None:
+    record(ledger, *pilot(), enrolled("B-1", SANAMXAY, id="b1-enrolled"),
+           paid("B-1", "P-1", id="p1-paid"))
+
+    # SPEC §3: the file joins as a whole, so the enrolment may be named first.
+    receipt = record(ledger, retracted("b1-enrolled"), retracted("p1-paid"))
+
+    assert receipt.count == 2
 
 
 def test_rule_8_refuses_retracting_an_event_twice(ledger: Ledger) -> None:

@@ -19,8 +19,8 @@ from click.testing import CliRunner
 from reliability_support import SETUP, enrolment, jsonl, payment, snapshot
 
 from cli.main import cli
-from ledger import batch
 from ledger.bootstrap import open_ledger
+from ledger.recording import batch, stage
 
 Content = bytes | Callable[[], bytes]
 
@@ -299,7 +299,7 @@ def test_a_refusal_after_the_first_flush_still_leaves_the_store_unchanged(
     # Append early, as a file of millions of lines would (the events of each window of lines are
     # appended together; older code also had a separate FLUSH threshold).
     monkeypatch.setattr(batch, "WINDOW", 100)
-    monkeypatch.setattr(batch, "FLUSH", 100, raising=False)
+    monkeypatch.setattr(stage, "WINDOW", 100)
     path = tmp_path / "late.jsonl"
     with path.open("wb") as out:
         out.writelines(_many(450))

@@ -32,9 +32,9 @@ from typing import Any
 
 from eventsourcing.persistence import PersistenceError
 
-from ledger import batch
 from ledger.bootstrap import open_ledger
 from ledger.errors import BatchRefused
+from ledger.recording import batch, stage
 
 RETRIES = 50
 
@@ -94,7 +94,7 @@ def _attempt(ledger: Any, step: dict[str, Any]) -> dict[str, Any]:
 
 
 def import_file(store: str, path: Path, flush: int) -> None:
-    batch.WINDOW = batch.FLUSH = flush
+    batch.WINDOW = stage.WINDOW = flush
     ledger = open_ledger(store)
     checked = 0
 

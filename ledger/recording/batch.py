@@ -1,0 +1,178 @@
+"""Recording a file: read it whole, check it as a whole against the ledger, store all or nothing.
+
+SPEC §3: a file joins the timeline as a whole. Recording one runs inside one write transaction,
+in three steps:
+
+1. **Read.** Lines are taken a window at a time: each fact gets its id (given, or derived from
+   its content) and its recorded time; the window's ids and payment ids are looked up in the
+   store at once (a line recorded before is counted and skipped; an id taken by another event is
+   refused); the facts are kept as columns (columns.py).
+2. **Check.** The stored events of every timeline the file touches are fetched (touched.py) and
+   every rule of ledger/rules/ is evaluated over them and the file's lines at once (rulebook.py).
+3. **Store.** If no line is refused, the lines are encoded and appended in file order, chained,
+   with their keys and placements (stage.py); otherwise every refused line is reported and the
+   transaction is rolled back.
+
+A single command is a file of one line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+from collections.abc import Callable, Iterable
+from itertools import islice
+
+import orjson
+import pyarrow as pa
+
+from ledger.domain.errors import RuleViolation
+from ledger.errors import BatchRefused
+from ledger.facts import Fact, Origin
+from ledger.interchange.schema import FieldError
+from ledger.recording.clock import Clock
+from ledger.recording.columns import FileColumns
+from ledger.recording.receipt import Receipt
+from ledger.recording.rulebook import REPEATS, TAKEN, Rulebook
+from ledger.recording.stage import Stager
+from ledger.recording.touched import Touched
+from ledger.refusals import Refusals
+from ledger.storage.session import Key, Session
+
+WINDOW = 20_000  # lines whose ids are looked up together
+
+Line = Fact | list[FieldError]
+
+
+class Batch:
+    """One file (or one command) being recorded inside a write session."""
+
+    def __init__(self, session: Session, *, operator: str, historical: bool, now: dt.datetime,
+                 progress: Callable[[int], None] | None = None):
+        self.session = session
+        self.operator = operator
+        self.progress = progress
+        self.refusals = Refusals()
+        self.receipt = Receipt()
+        self.clock = Clock(now, _recorded_at(session.last_state()), historical=historical)
+        self.columns = FileColumns()
+        self.touched = Touched(session)
+        self.first_line_of: dict[str, int] = {}  # ids of lines recorded before, seen in this file
+        self.taken: list[tuple[str, str, str]] = []  # (programme, payment, event id) recorded
+        self.repeats: list[tuple[int, int, str, str]] = []  # repeated payments naming a currency
+        self.seq = 10**11  # a file's lines come after every stored event (timeline.sql: `moment`)
+        self.stamps: list[dt.datetime] = []  # each line's recorded time, when restoring
+        self.source = "<input>"  # the file's name, as its lines' origins give it
+
+    def run(self, lines: Iterable[Line]) -> Receipt:
+        """Check every line; record them all, or raise BatchRefused (nothing recorded)."""
+        # A batch allocates millions of long-lived objects and no reference cycles; the cyclic
+        # collector would re-scan them over and over for nothing.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._read(lines)
+            rulebook = self._check()
+            try:
+                if not self.refusals and self.columns.count:
+                    self.session.write_behind()
+                    stamps = self.stamps if self.clock.historical else None
+                    Stager(self.session, self.receipt, self.clock.live, stamps).stage(
+                        rulebook.recorded())
+            finally:
+                rulebook.close()
+        finally:
+            if collecting:
+                gc.enable()
+        if self.refusals:
+            raise BatchRefused(self.refusals, unreported=self.refusals.unreported)
+        return self.receipt
+
+    # -- 1. reading ----------------------------------------------------------------------------
+
+    def _read(self, lines: Iterable[Line]) -> None:
+        iterator = iter(lines)
+        while window := list(islice(iterator, WINDOW)):
+            facts = [line for line in window if isinstance(line, Fact)]
+            if facts:
+                self.source = facts[0].origin.source
+            identities = [fact.identity() for fact in facts]
+            known = self.touched.look_up(facts, [event_id for event_id, _ in identities])
+            taken = iter(zip(facts, identities, strict=True))
+            for line in window:
+                if isinstance(line, Fact):
+                    fact, (event_id, digest) = next(taken)
+                    try:
+                        self._take(fact, event_id, digest, known)
+                    except RuleViolation as violation:
+                        self.refusals.add(FieldError(fact.origin, violation.field, str(violation)))
+                else:
+                    self.refusals.extend(line)
+            self.columns.seal()
+            if self.progress:
+                self.progress(len(window))
+
+    def _take(self, fact: Fact, event_id: str, digest: str, known: dict[str, Key]) -> None:
+        recorded = known.get("id:" + event_id)
+        if recorded is not None:
+            earlier = self.first_line_of.setdefault(event_id, fact.origin.line)
+            if earlier != fact.origin.line:
+                raise RuleViolation(None, f"{event_id!r} is also the id of line {earlier}",
+                                    field="id")
+            if recorded.digest != digest:
+                raise RuleViolation(
+                    None, f"{event_id!r} is already recorded for a different event", field="id"
+                )
+            self.receipt.already_recorded += 1
+            currency = fact.fields.get("currency")
+            if fact.event == "PaymentRecorded" and currency is not None:
+                self.seq += 1
+                self.repeats.append((self.seq, fact.origin.line, fact.fields["programme"],
+                                     currency))
+            return
+        stamped = self.clock.stamp(fact)
+        owner: str | None = None
+        fields = fact.fields
+        if fact.event == "PaymentRecorded":
+            payment = known.get(_payment_key(fields["programme"], fields["payment"]))
+            if payment is not None:
+                self.taken.append((fields["programme"], fields["payment"], payment.digest))
+        elif fact.event == "PaymentReversed":
+            payment = known.get(_payment_key(fields["programme"], fields["payment"]))
+            owner = payment.originator_id.hex if payment is not None else None
+        elif fact.event == "EventRetracted":
+            target = known.get("id:" + fields["retracts"])
+            owner = target.originator_id.hex if target is not None else None
+        self.seq += 1
+        self.columns.add(fact, self.seq, event_id, digest, stamped.date(),
+                         fact.operator or self.operator, owner)
+        if self.clock.historical:
+            self.stamps.append(stamped)
+
+    # -- 2. checking ---------------------------------------------------------------------------
+
+    def _check(self) -> Rulebook:
+        file_lines = self.columns.table()
+        rulebook = Rulebook(
+            file_lines,
+            self.touched.stored_rows(file_lines, {repeat[2] for repeat in self.repeats}),
+            pa.Table.from_pylist([dict(zip(TAKEN.names, t, strict=True)) for t in self.taken],
+                                 schema=TAKEN),
+            pa.Table.from_pylist([dict(zip(REPEATS.names, r, strict=True))
+                                  for r in self.repeats], schema=REPEATS),
+        )
+        for violation in rulebook.violations():
+            self.refusals.add(FieldError(Origin(self.source, violation.line), violation.field,
+                                         violation.reason))
+        self.refusals.kept.sort(key=lambda refusal: refusal.origin.line)
+        return rulebook
+
+
+def _payment_key(programme: str, payment: str) -> str:
+    return f"payment:{programme}:{payment}"
+
+
+def _recorded_at(state: bytes | None) -> dt.datetime | None:
+    if state is None:
+        return None
+    return dt.datetime.fromisoformat(orjson.loads(state)["timestamp"]["_data_"])

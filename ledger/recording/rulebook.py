@@ -1,0 +1,83 @@
+"""Checking a file as a whole: SPEC §3's rules (ledger/rules/) over the timeline it touches.
+
+The file's lines and the stored events of every timeline they touch go into an in-memory DuckDB
+database; each rule's query finds its violations over all of them at once, and `blame.sql` turns
+them into refusals of the file's lines. Nothing here decides from the projections file: the
+stored events come from the store, in the batch's own transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ledger.domain.errors import RuleViolation
+from ledger.rules import RULES, sql
+
+STORED = pa.schema([("seq", pa.int64()), ("originator", pa.string()), ("topic", pa.string()),
+                    ("state", pa.string())])
+TAKEN = pa.schema([("programme", pa.string()), ("payment", pa.string()),
+                   ("event_id", pa.string())])
+REPEATS = pa.schema([("seq", pa.int64()), ("line", pa.int32()), ("programme", pa.string()),
+                     ("currency", pa.string())])
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """A line of the file that breaks a rule, with the reason to report."""
+
+    line: int
+    field: str
+    reason: str
+
+
+class Rulebook:
+    """One file's timeline in DuckDB, checked rule by rule."""
+
+    def __init__(self, file_lines: pa.Table, stored_rows: pa.Table, taken: pa.Table,
+                 repeats: pa.Table):
+        self.db = duckdb.connect(config={"threads": 2})
+        for name, table in (("file_lines", file_lines), ("stored_rows", stored_rows),
+                            ("taken_payments", taken), ("repeats", repeats)):
+            self.db.register(name, table)
+        self.db.execute(sql("assemble"))
+        self.db.execute(sql("timeline"))
+
+    def violations(self) -> Iterator[Violation]:
+        """Every refused line of the file (in line order), each once."""
+        self.db.execute(
+            "CREATE OR REPLACE TEMP TABLE violations (vid BIGINT, seq BIGINT, rule INTEGER, "
+            "field VARCHAR, message VARCHAR, contradicts VARCHAR, precedence INTEGER, "
+            "also VARCHAR)"
+        )
+        for name in RULES:
+            self.db.execute(
+                "INSERT INTO violations SELECT row_number() OVER () + "
+                "(SELECT count(*) FROM violations), * FROM (" + sql(name) + ")"
+            )
+        for line, rule, field, message, contradicts in self.db.execute(sql("blame")).fetchall():
+            yield Violation(line, field, str(RuleViolation(rule, message, field=field,
+                                                           contradicts=contradicts)))
+
+    def recorded(self) -> Iterator[dict[str, Any]]:
+        """The file's lines as they will be stored, in file order: each with its timeline,
+        kind and version there, and its currency (a payment's default: the programme's)."""
+        cursor = self.db.execute(
+            "SELECT l.*, f.digest, f.sex, f.household, f.name, f.amount, f.period, f.reason, "
+            "f.operator, f.note, coalesce(v.version, 0) + row_number() OVER "
+            "(PARTITION BY l.timeline ORDER BY l.seq) AS version "
+            "FROM lines l JOIN file_lines f ON f.seq = l.seq "
+            "LEFT JOIN (SELECT originator, count(*) AS version FROM stored_rows "
+            "GROUP BY originator) v ON v.originator = l.timeline ORDER BY l.seq"
+        )
+        names = [d[0] for d in cursor.description]
+        while batch := cursor.fetchmany(50_000):
+            for row in batch:
+                yield dict(zip(names, row, strict=True))
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,69 @@
+-- The timeline of a file: the stored events it touches, decoded, and its own lines, with the
+-- timeline each reversal and retraction joins (the payment's, the retracted event's), and each
+-- line's place in its timeline (`moment`: effective date, ties by recording order).
+--
+-- Inputs: `stored_rows` (seq, originator, topic, state) and `file_lines` (ledger/recording/
+-- columns.py), `taken_payments` (payment ids recorded before, found by their keys).
+
+CREATE OR REPLACE TEMP TABLE stored AS
+SELECT seq, NULL::INTEGER AS line,
+    CASE WHEN topic LIKE '%:Programme.%' THEN 'programme' ELSE 'enrolment' END AS kind,
+    originator AS timeline, split_part(topic, '.', -1) AS event,
+    v[1] AS event_id, CAST(v[2] AS DATE) AS effective_date, NULL::DATE AS recorded_day,
+    v[3] AS programme, v[4] AS beneficiary, v[5] AS district, NULL::DATE AS birth_date,
+    v[6] AS benefit, v[7] AS currency, v[8] AS payment, v[9] AS retracts
+FROM (
+    SELECT seq, originator, topic, json_extract_string(state, [
+        '$.event_id', '$.effective_date._data_', '$.programme', '$.beneficiary', '$.district',
+        '$.benefit', '$.currency', '$.payment', '$.retracts'
+    ]) AS v
+    FROM stored_rows
+);
+
+CREATE OR REPLACE TEMP TABLE lines AS
+SELECT seq, line, kind, timeline, event, event_id, effective_date, recorded_day, programme,
+    beneficiary, district, birth_date, benefit,
+    CASE WHEN event = 'PaymentRecorded' THEN coalesce(currency, (
+        SELECT r.currency FROM (SELECT programme, currency, seq FROM stored
+                                WHERE event = 'ProgrammeRegistered'
+                                UNION ALL SELECT programme, currency, seq FROM file_lines
+                                WHERE event = 'ProgrammeRegistered') r
+        WHERE r.programme = f.programme ORDER BY r.seq LIMIT 1))
+    ELSE currency END AS currency,
+    payment, retracts
+FROM file_lines f;
+
+-- A reversal joins the timeline of the payment it names (recorded, or a line of the file).
+UPDATE lines SET timeline = coalesce(lines.timeline, owner.timeline),
+    beneficiary = owner.beneficiary
+FROM (
+    SELECT programme, payment, timeline, beneficiary FROM (
+        SELECT programme, payment, timeline, beneficiary, seq FROM stored
+        WHERE event = 'PaymentRecorded'
+        UNION ALL
+        SELECT programme, payment, timeline, beneficiary, seq FROM lines
+        WHERE event = 'PaymentRecorded'
+    )
+    QUALIFY row_number() OVER (PARTITION BY programme, payment ORDER BY seq) = 1
+) owner
+WHERE lines.event = 'PaymentReversed'
+    AND owner.programme = lines.programme AND owner.payment = lines.payment;
+
+-- A retraction joins the timeline of the event it names.
+UPDATE lines SET timeline = target.timeline, kind = target.kind, programme = target.programme,
+    beneficiary = target.beneficiary
+FROM (
+    SELECT event_id, timeline, kind, programme, beneficiary FROM (
+        SELECT event_id, timeline, kind, programme, beneficiary, seq FROM stored
+        UNION ALL
+        SELECT event_id, timeline, kind, programme, beneficiary, seq FROM lines
+        WHERE event <> 'EventRetracted' OR timeline IS NOT NULL
+    )
+    QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY seq) = 1
+) target
+WHERE lines.event = 'EventRetracted' AND target.event_id = lines.retracts;
+
+CREATE OR REPLACE TEMP TABLE timeline AS
+SELECT *, CAST(date_diff('day', DATE '1900-01-01', effective_date) AS BIGINT) * 1000000000000
+    + seq AS moment
+FROM (SELECT * FROM stored UNION ALL BY NAME SELECT * FROM lines);
