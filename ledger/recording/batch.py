@@ -57,7 +57,6 @@ class Batch:
         self.clock = Clock(now, _recorded_at(session.last_state()), historical=historical)
         self.columns = FileColumns()
         self.touched = Touched(session)
-        self.first_line_of: dict[str, int] = {}  # ids of lines recorded before, seen in this file
         self.taken: list[tuple[str, str, str]] = []  # (programme, payment, event id) recorded
         self.repeats: list[tuple[int, int, str, str]] = []  # repeated payments naming a currency
         self.seq = 10**11  # a file's lines come after every stored event (timeline.sql: `moment`)
@@ -115,10 +114,6 @@ class Batch:
     def _take(self, fact: Fact, event_id: str, digest: str, known: dict[str, Key]) -> None:
         recorded = known.get("id:" + event_id)
         if recorded is not None:
-            earlier = self.first_line_of.setdefault(event_id, fact.origin.line)
-            if earlier != fact.origin.line:
-                raise RuleViolation(None, f"{event_id!r} is also the id of line {earlier}",
-                                    field="id")
             if recorded.digest != digest:
                 raise RuleViolation(
                     None, f"{event_id!r} is already recorded for a different event", field="id"

@@ -8,23 +8,23 @@
 
 CREATE OR REPLACE TEMP MACRO q(x) AS '''' || x || '''';
 
-CREATE OR REPLACE TEMP VIEW retracted AS
+CREATE OR REPLACE TEMP TABLE retracted AS
 SELECT retracts AS event_id, min(seq) AS seq FROM timeline
 WHERE event = 'EventRetracted' AND retracts IS NOT NULL
 GROUP BY retracts;
 
-CREATE OR REPLACE TEMP VIEW facts AS
+CREATE OR REPLACE TEMP TABLE facts AS
 SELECT t.* FROM timeline t ANTI JOIN retracted r ON t.event_id = r.event_id
 WHERE t.event <> 'EventRetracted';
 
 -- Each programme's registration (the first, if a file tries a second).
-CREATE OR REPLACE TEMP VIEW registration AS
+CREATE OR REPLACE TEMP TABLE registration AS
 SELECT programme, effective_date, benefit, currency, event_id, seq FROM facts
 WHERE event = 'ProgrammeRegistered'
 QUALIFY row_number() OVER (PARTITION BY programme ORDER BY seq) = 1;
 
 -- A district's expansions and withdrawals in timeline order, with their neighbours.
-CREATE OR REPLACE TEMP VIEW coverage_changes AS
+CREATE OR REPLACE TEMP TABLE coverage_changes AS
 SELECT *,
     lag(event) OVER w AS before_event, lag(effective_date) OVER w AS before_date,
     lag(event_id) OVER w AS before_id,
@@ -34,7 +34,7 @@ FROM facts WHERE event IN ('DistrictExpanded', 'DistrictWithdrawn')
 WINDOW w AS (PARTITION BY programme, district ORDER BY moment);
 
 -- Spells of coverage: [start, finish), finish null while still covered.
-CREATE OR REPLACE TEMP VIEW cover AS
+CREATE OR REPLACE TEMP TABLE cover AS
 SELECT programme, district, effective_date AS start, event_id AS expanded_by,
     CASE WHEN next_event = 'DistrictWithdrawn' THEN next_date END AS finish,
     CASE WHEN next_event = 'DistrictWithdrawn' THEN next_id END AS withdrawn_by,
@@ -46,7 +46,7 @@ WHERE event = 'DistrictExpanded' AND (before_event IS NULL OR before_event = 'Di
 -- state before each. The beneficiary is active after an enrolment until an exit (a transfer
 -- changes only the district, and only while active); while active, the district is the latest
 -- enrolment's or transfer's.
-CREATE OR REPLACE TEMP VIEW episodes AS
+CREATE OR REPLACE TEMP TABLE episodes AS
 SELECT *,
     coalesce(status_before = 'BeneficiaryEnrolled', false) AS was_active,
     coalesce(event = 'BeneficiaryEnrolled'
@@ -71,7 +71,7 @@ FROM (
 );
 
 -- Presence: the beneficiary active in a district from `start` until the next episode event.
-CREATE OR REPLACE TEMP VIEW presence AS
+CREATE OR REPLACE TEMP TABLE presence AS
 SELECT timeline, programme, beneficiary, district, effective_date AS start,
     next_date AS finish, event_id AS entered_by, seq, line, moment
 FROM episodes WHERE event = 'BeneficiaryEnrolled' OR (event = 'BeneficiaryTransferred' AND was_active);
