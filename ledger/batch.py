@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import json
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,6 +21,15 @@ from uuid import UUID
 import orjson
 from eventsourcing.persistence import Mapper
 
+from ledger.codec.encoder import (
+    Layout,
+    layout,
+    stored_amount,
+    stored_date,
+    stored_state,
+    stored_time,
+)
+from ledger.codec.fields import recorded_at
 from ledger.domain.enrolment import Enrolment
 from ledger.domain.errors import RuleViolation
 from ledger.domain.ids import enrolment_id
@@ -33,14 +41,6 @@ from ledger.facts import Fact
 from ledger.interchange.schema import FieldError
 from ledger.refusals import Refusals
 from ledger.seen import SeenIds
-from ledger.storage.encoding import (
-    Layout,
-    layout,
-    stored_amount,
-    stored_date,
-    stored_state,
-    stored_time,
-)
 from ledger.storage.session import Key, NewEvent, NewKey, NewPlacement, Session
 from ledger.timelines import Timelines
 
@@ -115,7 +115,7 @@ class Batch:
         self.pending_detail: list[tuple[str, str, dt.date, dt.datetime]] = []
         self.detail_left = RECEIPT_DETAIL  # recorded events a receipt still lists one by one
         self.folds: dict[str, ProgrammeFold] = {}  # registered programmes' folds, by code
-        self.last_recorded = _recorded_at(session.last_state())
+        self.last_recorded = recorded_at(session.last_state())
         self.timelines.all_known = self.last_recorded is None  # an empty store
         # Recorded times never decrease; the clock keeps the offset `now` was given in, and the
         # recording day is the day in that offset — the very day a restore reads off the time.
@@ -701,9 +701,4 @@ _FAST: dict[str, Callable[[Batch, Fact, str, str, dt.datetime], bool]] = {
 def _payment_key(programme: str, payment: str) -> str:
     return f"payment:{programme}:{payment}"
 
-
-def _recorded_at(state: bytes | None) -> dt.datetime | None:
-    if state is None:
-        return None
-    return dt.datetime.fromisoformat(json.loads(state)["timestamp"]["_data_"])
 

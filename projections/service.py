@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +11,7 @@ from urllib.parse import urlparse
 import duckdb
 
 from ledger.bootstrap import open_ledger
+from ledger.codec import fields
 from ledger.storage.session import LedgerStore
 from projections import population
 from projections.extract import Progress, catch_up
@@ -143,7 +143,7 @@ class Projections:
         head = self.source.read(position - 1, 1)
         if head.num_rows == 0 or head.column("position")[0].as_py() != position:
             return False
-        event_id = json.loads(head.column("state")[0].as_py()).get("event_id")
+        event_id = fields.value(head.column("state")[0].as_py(), "event_id")
         return bool(event_id == self.facts.last_event_id())
 
 
