@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ledger.audit.chained import Chained
-from ledger.audit.digest import row_link
-from ledger.storage.chain import GENESIS
+from ledger.storage.chain import GENESIS, row_link
 from ledger.storage.session import ChainLink, LedgerStore, Row
 
 LOOKAHEAD = 5_000  # rows searched for an event moved away from a damaged position

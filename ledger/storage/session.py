@@ -12,8 +12,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from ledger.audit.digest import row_link
-from ledger.storage.chain import GENESIS
+from ledger.storage.chain import GENESIS, row_link
 
 Row = tuple[int, str, int, str, bytes]
 """A stored event as read in bulk: (position, originator_id, originator_version, topic, state)."""
