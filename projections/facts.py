@@ -15,7 +15,7 @@ import pyarrow as pa
 from ledger.codec import fields
 from ledger.domain.errors import LedgerError
 from ledger.geography import load_geography
-from projections.raw import StoredEventError
+from ledger.storage.errors import StoredEventError
 from projections.sqlfiles import sql
 
 SCHEMA_VERSION = 7
