@@ -156,7 +156,7 @@ def _library_mapper() -> Any:
         UUIDAsHex,
     )
 
-    from ledger.storage.transcodings import DateAsISO
+    from ledger.codec.transcoder import DateAsISO
 
     transcoder = JSONTranscoder()
     for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):

@@ -91,7 +91,7 @@ def prove_one(store: str, public: str, note: str, event_id: str) -> Result:
     key = read_verifier(Path(public))
     text = Path(note).read_text()
     with timer() as proving:
-        proof = prove(ledger, event_id, text)
+        proof = prove(ledger.store, event_id, text)
     ledger.close()
     serialised = json.dumps(proof)
     with timer() as checking:

@@ -16,8 +16,8 @@ from cli.common import DATE, TIMESTAMP, refuse_output, reports_errors, waiting_n
 from cli.context import Settings, pass_settings
 from cli.main import cli
 from cli.output import format_option, render
+from ledger.storage.errors import StoredEventError
 from projections import queries
-from projections.raw import StoredEventError
 from projections.service import Projections
 from projections.tables import PROGRAMME_SUMMARY
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cli.checkpoints import against_checkpoint, checkpoint_dict, checkpoint_error, checkpoint_text
-from cli.common import DATE, TIMESTAMP, ledger_for, refuse_output, reports_errors, waiting_notice
+from cli.common import DATE, TIMESTAMP, refuse_output, reports_errors, store_for, waiting_notice
 from cli.context import Settings, pass_settings
 from cli.main import cli
 from cli.names import with_district_names
@@ -58,7 +58,7 @@ def history_(settings: Settings, programme: str | None, beneficiary: str | None,
       ledger history --beneficiary MCW-1703-000042
       ledger history --programme mcw --district 1703 --known-at 2024-12-31 --format json
     """
-    entries = history(ledger_for(settings), Subject(programme, beneficiary, district),
+    entries = history(store_for(settings), Subject(programme, beneficiary, district),
                       Window(as_of, known_at))
     rows, columns = with_district_names([e.as_row() for e in entries], HISTORY_COLUMNS, fmt)
     click.echo(render(rows, columns, fmt))
@@ -91,10 +91,10 @@ def verify_(settings: Settings, export_file: Path | None, checkpoint_file: Path 
       ledger verify --export ledger-2025.jsonl.gz --format json
       ledger verify --checkpoint 2025-12-31.note --public-key audit-unit.pub
     """
-    ledger = ledger_for(settings)
-    result = verify(ledger.store)
-    export = check_export(ledger, export_file) if export_file is not None else None
-    signed = against_checkpoint(ledger.store, checkpoint_file, public_key)
+    store = store_for(settings)
+    result = verify(store)
+    export = check_export(store, export_file) if export_file is not None else None
+    signed = against_checkpoint(store, checkpoint_file, public_key)
     if fmt == "json":
         obj = _verification(result)
         if export is not None:
@@ -211,7 +211,7 @@ def report(settings: Settings, as_of: dt.date, known_at: dt.datetime | None, out
       ledger report --as-of 2025-12-31 --out report.html
     """
     refuse_output(settings, out)
-    checked = verify(ledger_for(settings).store) if check else None
+    checked = verify(store_for(settings)) if check else None
     with Projections.open(settings.store, on_wait=waiting_notice()) as projections:
         when = projections.point_in_time(as_of, known_at)
         written = write_report(projections, ReportOptions(when, programme, checked), out)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cli.common import ledger_for, refuse_output, reports_errors
+from cli.common import ledger_for, refuse_output, reports_errors, store_for
 from cli.context import Settings, pass_settings
 from cli.main import cli
 from ledger.audit.against import CheckpointCheck, check_checkpoint
@@ -100,8 +100,7 @@ def prove_(settings: Settings, event_id: str | None, checkpoint_file: Path | Non
         return
     if event_id is None or checkpoint_file is None:
         raise click.UsageError("give EVENT_ID --checkpoint FILE, or --check PROOF.json")
-    ledger = ledger_for(settings)
-    click.echo(json.dumps(prove(ledger, event_id, _read(checkpoint_file)), indent=2,
+    click.echo(json.dumps(prove(store_for(settings), event_id, _read(checkpoint_file)), indent=2,
                           ensure_ascii=False))
 
 

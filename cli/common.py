@@ -14,10 +14,11 @@ from eventsourcing.persistence import PersistenceError
 
 from cli.context import Settings
 from ledger.application import Ledger
-from ledger.bootstrap import open_ledger
+from ledger.bootstrap import open_ledger, open_store
 from ledger.errors import BatchRefused, LedgerError
 from ledger.outputs import refuse_protected, store_files
 from ledger.storage.errors import StoreProblem, is_disk_full
+from ledger.storage.session import LedgerStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,6 +30,11 @@ def ledger_for(settings: Settings, *, create: bool = False) -> Ledger:
     ledger = open_ledger(settings.store, create=create)
     ledger.store.on_wait = waiting_notice()
     return ledger
+
+
+def store_for(settings: Settings) -> LedgerStore:
+    """The store alone, for commands that only read it."""
+    return open_store(settings.store)
 
 
 def waiting_notice() -> Callable[[str], None] | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from click._termui_impl import ProgressBar
 
-from cli.common import TIMESTAMP, ledger_for, refuse_output, reports_errors
+from cli.common import TIMESTAMP, ledger_for, refuse_output, reports_errors, store_for
 from cli.context import Settings, pass_settings
 from cli.main import cli
 from ledger.audit.export_head import export_with_head, head_path
@@ -64,8 +64,7 @@ def export(settings: Settings, file: Path, known_at: dt.datetime | None) -> None
       ledger export ledger-2025.jsonl.gz --known-at 2025-12-31T23:59:59+07:00
     """
     refuse_output(settings, file, head_path(file))
-    ledger = ledger_for(settings)
-    head = export_with_head(ledger, file, known_at=known_at)
+    head = export_with_head(store_for(settings), file, known_at=known_at)
     click.echo(f"exported {head.events} events to {file}")
     click.echo(f"chain head: position {head.position}, sha256 {head.chain_digest} "
                f"(in {head_path(file)})")

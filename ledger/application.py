@@ -9,8 +9,9 @@ from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import JSONTranscoder, StoredEvent, Transcoder
+from eventsourcing.persistence import Mapper
 
+from ledger.codec.decoder import mapper, stored_events
 from ledger.domain.timeline import Timeline
 from ledger.facts import Origin
 from ledger.interchange.reader import read_facts
@@ -18,8 +19,6 @@ from ledger.interchange.schema import parse
 from ledger.recording.batch import Batch, Line
 from ledger.recording.receipt import Receipt
 from ledger.storage.session import LedgerStore
-from ledger.storage.transcoder import FastJSONTranscoder
-from ledger.storage.transcodings import DateAsISO
 
 Progress = Callable[[int], None]
 
@@ -34,14 +33,8 @@ class Ledger(Application[UUID]):
 
     name = "Ledger"
 
-    def construct_transcoder(self) -> Transcoder:
-        transcoder = FastJSONTranscoder()
-        self.register_transcodings(transcoder)
-        return transcoder
-
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        transcoder.register(DateAsISO())
+    def construct_mapper(self) -> Mapper[UUID]:
+        return mapper()  # the codec's: what the encoder writes is what it reads
 
     @property
     def store(self) -> LedgerStore:
@@ -104,7 +97,4 @@ class Ledger(Application[UUID]):
 
     def stored_events(self, after: int = 0) -> Iterator[tuple[int, Timeline.Event]]:
         """Every stored event with its position, in position order."""
-        for rows in self.store.iter_rows(after):
-            for position, originator_id, version, topic, state in rows:
-                stored = StoredEvent(UUID(originator_id), version, topic, state)
-                yield position, cast(Timeline.Event, self.mapper.to_domain_event(stored))
+        return stored_events(self.store, after)

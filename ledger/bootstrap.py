@@ -1,4 +1,5 @@
-"""The one place that turns a `--store` URL into a configured ledger."""
+"""The one place that turns a `--store` URL into a configured ledger — or, for what only reads
+(the projections, the audit), into its store alone, without the write application."""
 
 from __future__ import annotations
 
@@ -6,14 +7,20 @@ import contextlib
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar, cast
 from urllib.parse import parse_qs, quote, unquote, urlparse
 
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import InfrastructureFactory, PersistenceError
+from eventsourcing.utils import Environment
 
 from ledger.application import Ledger
 from ledger.errors import StoreNotFound
 from ledger.storage.errors import StoreProblem, disk_full, is_disk_full
+from ledger.storage.session import LedgerStore
+
+Opened = TypeVar("Opened", Ledger, LedgerStore)
 
 SQLITE_LOCK_TIMEOUT_S = 300
 POSTGRES_IDLE_TIMEOUT_S = 300
@@ -65,19 +72,38 @@ def store_env(url: str, *, create: bool = False) -> dict[str, str]:
 
 def open_ledger(url: str, *, create: bool = False) -> Ledger:
     """Open the ledger at `url`; with `create`, make its tables if they are not there yet."""
-    if not create and not _exists(url):
-        raise StoreNotFound(f"no ledger at {_shown(url)}; create one with `ledger init`")
     if create and not is_postgres(url):
         _create_private(sqlite_path(url))
+    return _opened(url, lambda: Ledger(env=store_env(url, create=create)),
+                   lambda ledger: ledger.store, create=create)
+
+
+def open_store(url: str) -> LedgerStore:
+    """Open the store of the ledger at `url` to read it: its recorder, configured as the
+    ledger's own (close it when done)."""
+
+    def construct() -> LedgerStore:
+        # The environment the application would build: the process's, then the store's.
+        env = Environment(Ledger.name, {**os.environ, **store_env(url)})
+        return cast(LedgerStore, InfrastructureFactory.construct(env).application_recorder())
+
+    return _opened(url, construct, lambda store: store, create=False)
+
+
+def _opened(url: str, construct: Callable[[], Opened], store_of: Callable[[Opened], LedgerStore],
+            *, create: bool) -> Opened:
+    if not create and not _exists(url):
+        raise StoreNotFound(f"no ledger at {_shown(url)}; create one with `ledger init`")
     try:
-        ledger = Ledger(env=store_env(url, create=create))
-        ledger.store.url = url
-        ledger.store.max_position()  # fail here, clearly, if the store is not a ledger
+        opened = construct()
+        store = store_of(opened)
+        store.url = url
+        store.max_position()  # fail here, clearly, if the store is not a ledger
     except (sqlite3.DatabaseError, PersistenceError) as failure:
         if is_disk_full(failure) or _disk_nearly_full(url):
             raise disk_full(f"{_shown(url)} (opening it)") from None
         raise StoreNotFound(f"{_shown(url)} is not a ledger that can be opened: {failure}") from None
-    return ledger
+    return opened
 
 
 def _sqlite_address(path: Path, *, create: bool) -> str:

@@ -7,8 +7,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import pyarrow as pa
 
+from ledger.storage.reader import Reader
 from projections.facts import FactStore
-from projections.source import EventSource
 
 BATCH = 200_000
 
@@ -17,7 +17,7 @@ Progress = Callable[[int, int], None]
 
 
 def catch_up(
-    source: EventSource,
+    source: Reader,
     facts: FactStore,
     *,
     store: str,
@@ -37,14 +37,14 @@ def catch_up(
     total = top - start
     done = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract") as reader:
-        pending: Future[pa.Table] | None = reader.submit(source.read, start, batch_size)
+        pending: Future[pa.Table] | None = reader.submit(source.arrow, start, batch_size)
         while pending is not None:
             batch = pending.result()
             if batch.num_rows == 0:
                 break
             last = int(batch.column("position")[-1].as_py())
             # Read the next batch while DuckDB parses and stores this one.
-            pending = reader.submit(source.read, last, batch_size) if last < top else None
+            pending = reader.submit(source.arrow, last, batch_size) if last < top else None
             facts.append(batch, store=store)
             done += batch.num_rows
             if progress is not None:

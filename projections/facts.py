@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from ledger.codec import fields
 from ledger.domain.errors import LedgerError
 from ledger.geography import load_geography
-from projections.raw import StoredEventError
+from ledger.storage.errors import StoredEventError
 from projections.sqlfiles import sql
 
 SCHEMA_VERSION = 7
@@ -123,8 +124,8 @@ class FactStore:
         try:
             connection.execute("BEGIN TRANSACTION")
             try:
-                connection.execute(sql("extract"))
-                last_event_id = str(json.loads(raw_events.column("state")[-1].as_py())["event_id"])
+                connection.execute(_extract_statement())
+                last_event_id = str(fields.value(raw_events.column("state")[-1].as_py(), "event_id"))
                 connection.execute(
                     "UPDATE progress SET position = $position, last_event_id = $event_id, "
                     "store = $store",
@@ -230,6 +231,16 @@ class FactStore:
             "INSERT INTO progress VALUES ($version, 0, NULL, '', 0, NULL)",
             {"version": SCHEMA_VERSION},
         )
+
+
+@cache
+def _extract_statement() -> str:
+    """sql/extract.sql with the codec's paths: the list read from each state, and each field's
+    place in it."""
+    names = list(fields.PATHS)
+    paths = ", ".join(f"'{fields.json_path(name)}'" for name in names)
+    places = {name: f"v[{place}]" for place, name in enumerate(names, start=1)}
+    return sql("extract").format(paths=f"[{paths}]", **places)
 
 
 def _name_invalid_state(connection: duckdb.DuckDBPyConnection, *, after: int) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,13 +10,14 @@ from urllib.parse import urlparse
 
 import duckdb
 
-from ledger.bootstrap import open_ledger
+from ledger.bootstrap import open_store
+from ledger.codec import fields
+from ledger.storage.reader import Reader
 from ledger.storage.session import LedgerStore
 from projections import population
 from projections.extract import Progress, catch_up
 from projections.facts import FactStore, OutOfDate
 from projections.location import projections_file
-from projections.source import EventSource, source_for
 from projections.when import PointInTime
 
 Waiting = Callable[[str], None]
@@ -30,7 +30,7 @@ class Projections:
     once; it is opened for writing only while it is brought up to date with the store.
     """
 
-    def __init__(self, facts: FactStore, source: EventSource, store: str, *,
+    def __init__(self, facts: FactStore, source: Reader, store: str, *,
                  path: Path | str | None = None, on_wait: Waiting | None = None):
         self.facts = facts
         self.source = source
@@ -51,13 +51,13 @@ class Projections:
         on_wait: Waiting | None = None,
     ) -> Iterator[Projections]:
         """The projections of the ledger at `store_url` (by default up to date with it)."""
-        ledger = open_ledger(store_url)
+        store = open_store(store_url)
         try:
-            with cls.of_store(ledger.store, path=path or projections_file(store_url),
+            with cls.of_store(store, path=path or projections_file(store_url),
                               update=update, progress=progress, on_wait=on_wait) as projections:
                 yield projections
         finally:
-            ledger.close()
+            store.close()
 
     @classmethod
     @contextmanager
@@ -75,7 +75,7 @@ class Projections:
         With `update` they are brought up to date and then held read-only; without it the file
         is held for writing, for callers that update or rebuild it themselves.
         """
-        source = source_for(store)
+        source = store.reader()
         try:
             facts = _open_for_reading(path, on_wait) if update else FactStore.open(path,
                                                                                     on_wait=on_wait)
@@ -140,10 +140,10 @@ class Projections:
         position = self.facts.position()
         if position == 0:
             return True
-        head = self.source.read(position - 1, 1)
+        head = self.source.arrow(position - 1, 1)
         if head.num_rows == 0 or head.column("position")[0].as_py() != position:
             return False
-        event_id = json.loads(head.column("state")[0].as_py()).get("event_id")
+        event_id = fields.value(head.column("state")[0].as_py(), "event_id")
         return bool(event_id == self.facts.last_event_id())
 
 

@@ -20,10 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ledger.audit.chained import Chained
-from ledger.audit.digest import row_link
-from ledger.storage.chain import GENESIS
-from ledger.storage.session import ChainLink, LedgerStore, Row
+from ledger.storage.chain import GENESIS, row_link
+from ledger.storage.reader import Chained, ChainLink, Row
+from ledger.storage.session import LedgerStore
 
 LOOKAHEAD = 5_000  # rows searched for an event moved away from a damaged position
 MAX_REPORTED = 20  # damaged positions described in full; all of them are counted

@@ -24,12 +24,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any, cast
 
-from ledger.application import Ledger
 from ledger.audit.verify import link_at
+from ledger.codec.decoder import stored_events
 from ledger.domain.errors import LedgerError
 from ledger.interchange.writer import Written, interchange_line, write_log
 from ledger.outputs import replaced_whole
 from ledger.storage.chain import GENESIS
+from ledger.storage.session import LedgerStore
 
 FORMAT = "ledger-export-head/1"
 SUFFIX = ".chain.json"
@@ -61,28 +62,28 @@ def head_path(export: Path) -> Path:
     return export.with_name(export.name + SUFFIX)
 
 
-def export_with_head(ledger: Ledger, path: Path, *, known_at: dt.datetime | None) -> ChainHead:
+def export_with_head(store: LedgerStore, path: Path, *, known_at: dt.datetime | None) -> ChainHead:
     """Write the event log and, beside it, its chain head."""
     target = head_path(path)
     with replaced_whole(target) as head_partial:
         with replaced_whole(path) as log_partial:
-            written = write_log(log_partial, ledger.stored_events(), known_at=known_at,
+            written = write_log(log_partial, stored_events(store), known_at=known_at,
                                 compressed=path.name.endswith(".gz"))
             # The old head goes before the new log takes its place: a run killed between the
             # renames leaves a log without a head (verify --export says so), never a new log
             # beside an old head (a false tamper alarm).
             target.unlink(missing_ok=True)
-        head = _head(ledger, path, written, known_at)
+        head = _head(store, path, written, known_at)
         head_partial.write_text(head.to_json(), encoding="utf-8")
     return head
 
 
-def _head(ledger: Ledger, path: Path, written: Written, known_at: dt.datetime | None) -> ChainHead:
+def _head(store: LedgerStore, path: Path, written: Written, known_at: dt.datetime | None) -> ChainHead:
     return ChainHead(
         export=path.name,
         events=written.count,
         position=written.last_position,
-        chain_digest=_digest_at(ledger, written.last_position),
+        chain_digest=_digest_at(store, written.last_position),
         content_sha256=written.sha256,
         known_at=known_at.isoformat() if known_at else None,
         exported_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -131,42 +132,42 @@ class ExportCheck:
         }
 
 
-def check_export(ledger: Ledger, path: Path) -> ExportCheck:
+def check_export(store: LedgerStore, path: Path) -> ExportCheck:
     """Check an exported log against its chain head and against the ledger it came from."""
     if not path.is_file():
         raise ExportHeadError(f"no export at {path}")
     head = read_head(path)
     try:
-        return _check(ledger, path, head)
+        return _check(store, path, head)
     except EOFError:
         raise ExportHeadError(f"{path} is cut short (its gzip stream ends early)") from None
     except (gzip.BadGzipFile, zlib.error) as failure:
         raise ExportHeadError(f"{path} is not a readable gzip file ({failure})") from None
 
 
-def _check(ledger: Ledger, path: Path, head: ChainHead) -> ExportCheck:
+def _check(store: LedgerStore, path: Path, head: ChainHead) -> ExportCheck:
     problems: list[str] = []
     file_intact = _content_sha256(path) == head.content_sha256
     if not file_intact:
         problems.append(f"{path.name} was changed after it was exported "
                         "(its lines no longer hash to the chain head's content_sha256)")
-    chain_matches = _digest_at(ledger, head.position) == head.chain_digest
+    chain_matches = _digest_at(store, head.position) == head.chain_digest
     if not chain_matches:
         problems.append(
             f"the ledger's chain link at position {head.position} is not the export's "
             "chain_digest: its history up to there was rewritten, or the export is from "
             "another ledger"
         )
-    differing = _first_differing_line(ledger, path, head.position)
+    differing = _first_differing_line(store, path, head.position)
     if differing is not None:
         problems.append(f"line {differing} of {path.name} is not the ledger's event there")
     return ExportCheck(head, file_intact, chain_matches, differing, tuple(problems))
 
 
-def _digest_at(ledger: Ledger, position: int) -> str:
+def _digest_at(store: LedgerStore, position: int) -> str:
     if position == 0:
         return GENESIS.hex()
-    found = link_at(ledger.store, position)
+    found = link_at(store, position)
     return found.digest.hex() if found is not None else ""
 
 
@@ -178,12 +179,12 @@ def _content_sha256(path: Path) -> str:
     return content.hexdigest()
 
 
-def _first_differing_line(ledger: Ledger, path: Path, position: int) -> int | None:
+def _first_differing_line(store: LedgerStore, path: Path, position: int) -> int | None:
     """The first line of the file that is not the ledger's event exported again (1-based)."""
     number = 0
     with _open(path) as stream:
         lines: Iterator[bytes] = iter(stream)
-        for stored_position, event in ledger.stored_events():
+        for stored_position, event in stored_events(store):
             if stored_position > position:
                 break
             number += 1

@@ -23,14 +23,13 @@ from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
-
-from ledger.application import Ledger
 from ledger.audit.entry import Entry, describe
+from ledger.codec.decoder import decode_row
 from ledger.domain.enrolment import Enrolment
 from ledger.domain.programme import Programme
 from ledger.domain.timeline import Timeline
-from ledger.storage.session import Row
+from ledger.storage.reader import Row
+from ledger.storage.session import LedgerStore
 
 _MOVES = (Enrolment.BeneficiaryEnrolled, Enrolment.BeneficiaryTransferred,
           Enrolment.BeneficiaryExited)
@@ -61,9 +60,9 @@ class Window:
         return self.as_of is None or event.effective_date <= self.as_of
 
 
-def history(ledger: Ledger, subject: Subject, window: Window = Window()) -> list[Entry]:
+def history(store: LedgerStore, subject: Subject, window: Window = Window()) -> list[Entry]:
     """The subject's trail in position order, each event with its retraction and reversal."""
-    followed = _placed_in(ledger, subject.district) if subject.district else None
+    followed = _placed_in(store, subject.district) if subject.district else None
     needles = [_quoted(v) for v in (subject.programme, subject.beneficiary) if v]
 
     def wanted(row: Row) -> bool:
@@ -73,7 +72,7 @@ def history(ledger: Ledger, subject: Subject, window: Window = Window()) -> list
             return row[1] in followed or _is_coverage(row, subject.district)
         return all(needle in row[4] for needle in needles)
 
-    events = [(p, e) for p, e in _decoded(ledger, wanted) if window.recorded(e)]
+    events = [(p, e) for p, e in _decoded(store, wanted) if window.recorded(e)]
     retractions = {e.retracts: e for _, e in events if isinstance(e, Timeline.EventRetracted)}
     moves = _moves_touching(subject.district, events, retractions) if subject.district else None
     selected = [
@@ -149,13 +148,13 @@ def _reversals(
     return found
 
 
-def _placed_in(ledger: Ledger, district: str) -> set[str]:
+def _placed_in(store: LedgerStore, district: str) -> set[str]:
     """Timelines (originator ids, as stored) with an enrolment or transfer that may name
     `district` — a cheap test on the stored bytes; the walk over each timeline decides."""
     needle = _quoted(district)
     return {
         row[1]
-        for rows in ledger.store.iter_rows()
+        for rows in store.iter_rows()
         for row in rows
         if row[3].endswith(_PLACES) and needle in row[4]
     }
@@ -166,16 +165,13 @@ def _is_coverage(row: Row, district: str | None) -> bool:
 
 
 def _decoded(
-    ledger: Ledger, wanted: Callable[[Row], bool]
+    store: LedgerStore, wanted: Callable[[Row], bool]
 ) -> Iterator[tuple[int, Timeline.Event]]:
     """The stored events whose rows pass `wanted` (a cheap test on the raw row), decoded."""
-    mapper = ledger.mapper
-    for rows in ledger.store.iter_rows():
+    for rows in store.iter_rows():
         for row in rows:
             if wanted(row):
-                position, originator_id, version, topic, state = row
-                stored = StoredEvent(UUID(hex=originator_id), version, topic, bytes(state))
-                yield position, cast(Timeline.Event, mapper.to_domain_event(stored))
+                yield row[0], decode_row(row)
 
 
 def _district(event: Timeline.Event) -> str:

@@ -8,7 +8,8 @@ from uuid import UUID
 
 from ledger.audit import merkle
 from ledger.audit.leaves import WINDOW, leaf_bytes
-from ledger.storage.session import LedgerStore, Row
+from ledger.storage.reader import Row
+from ledger.storage.session import LedgerStore
 
 
 def hashed(store: LedgerStore, after: int, end: int | None = None, *, limit: int | None = None,
@@ -16,8 +17,9 @@ def hashed(store: LedgerStore, after: int, end: int | None = None, *, limit: int
     """(position, leaf hash) of the stored events after position `after` (up to `end`, at most
     `limit` of them), in position order."""
     left = limit
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="leaf-read") as ahead:
-        pending: Future[list[Row]] | None = ahead.submit(store.read_rows, after, _size(window, left))
+    with store.reader() as reader, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="leaf-read") as ahead:
+        pending: Future[list[Row]] | None = ahead.submit(reader.rows, after, _size(window, left))
         while pending is not None:
             rows = pending.result()
             if end is not None and rows and rows[-1][0] > end:
@@ -26,7 +28,7 @@ def hashed(store: LedgerStore, after: int, end: int | None = None, *, limit: int
                 rows = rows[:left]
                 left -= len(rows)
             more = len(rows) == window and (left is None or left > 0)
-            pending = ahead.submit(store.read_rows, rows[-1][0], _size(window, left)) \
+            pending = ahead.submit(reader.rows, rows[-1][0], _size(window, left)) \
                 if more else None
             for position, originator, version, topic, state in rows:
                 yield position, merkle.leaf_hash(leaf_bytes(UUID(hex=originator), version, topic,

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from uuid import UUID
 
 from ledger.audit import merkle
-from ledger.audit.chained import chained_reader
 from ledger.storage.session import LedgerStore
 
 WINDOW = 50_000
@@ -29,22 +28,19 @@ def leaf_bytes(originator_id: UUID, version: int, topic: str, state: bytes) -> b
 
 def leaf_hashes(store: LedgerStore, start: int = 0, stop: int | None = None) -> Iterator[bytes]:
     """The leaf hashes of the stored events with index in [start, stop), in position order."""
-    reader = chained_reader(store)
-    try:
+    with store.reader() as reader:
         after, index = 0, 0
         while stop is None or index < stop:
-            rows = reader.read(after, WINDOW)
+            rows = reader.rows(after, WINDOW)
             if not rows:
                 return
-            for _position, originator, version, topic, state, _ in rows:
+            for _position, originator, version, topic, state in rows:
                 if stop is not None and index >= stop:
                     return
                 if index >= start:
                     yield merkle.leaf_hash(leaf_bytes(UUID(hex=originator), version, topic, state))
                 index += 1
             after = rows[-1][0]
-    finally:
-        reader.close()
 
 
 def streamed_root(store: LedgerStore, size: int) -> tuple[int, bytes]:

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from ledger.application import Ledger
 from ledger.audit import merkle, note, tree
 from ledger.audit.leaves import leaf_bytes
 from ledger.audit.stored_tree import StoredTree
+from ledger.codec.decoder import decode
 from ledger.errors import LedgerError
 from ledger.storage import tree as table
+from ledger.storage.session import LedgerStore
 
 FORMAT = "ledger-inclusion-proof/1"
 
@@ -40,17 +41,17 @@ class Checked:
     fields: dict[str, Any]
 
 
-def prove(ledger: Ledger, event_id: str, checkpoint_text: str) -> dict[str, Any]:
+def prove(store: LedgerStore, event_id: str, checkpoint_text: str) -> dict[str, Any]:
     """The proof object of one event against a checkpoint the ledger still reproduces."""
     checkpoint = note.read_unverified(checkpoint_text)
-    position = _position(ledger, event_id)
-    row = ledger.store.read_rows(position - 1, 1)[0]
+    position = _position(store, event_id)
+    row = store.read_rows(position - 1, 1)[0]
     data = leaf_bytes(UUID(hex=row[1]), row[2], row[3], row[4])
-    index = _leaf_index(ledger, position)
+    index = _leaf_index(store, position)
     if index >= checkpoint.size:
         raise ProofFailed(f"event {event_id!r} (position {position}) was recorded after the "
                           f"checkpoint ({checkpoint.size:,} events): prove it against a later one")
-    proof = tree.inclusion_proof(StoredTree(ledger.store), index, checkpoint.size)
+    proof = tree.inclusion_proof(StoredTree(store), index, checkpoint.size)
     try:
         merkle.verify_inclusion(index, checkpoint.size, merkle.leaf_hash(data), proof,
                                 checkpoint.root)
@@ -104,13 +105,13 @@ def check(text: str, key: note.VerifierKey) -> Checked:
     return Checked(str(obj["event_id"]), index, checkpoint, fields)
 
 
-def _position(ledger: Ledger, event_id: str) -> int:
-    with ledger.store.reading() as session:
+def _position(store: LedgerStore, event_id: str) -> int:
+    with store.reading() as session:
         key = session.find_keys(["id:" + event_id]).get("id:" + event_id)
         if key is None:
             raise ProofFailed(f"no event {event_id!r} is recorded")
         for stored in session.load([key.originator_id]).get(key.originator_id, []):
-            event = ledger.mapper.to_domain_event(stored)
+            event = decode(stored)
             if getattr(event, "event_id", None) == event_id:
                 position = session.position(key.originator_id, stored.originator_version)
                 if position is not None:
@@ -118,15 +119,15 @@ def _position(ledger: Ledger, event_id: str) -> int:
     raise ProofFailed(f"event {event_id!r} is recorded as a key but not stored: run `ledger verify`")
 
 
-def _leaf_index(ledger: Ledger, position: int) -> int:
+def _leaf_index(store: LedgerStore, position: int) -> int:
     """The leaf of the event at `position`: its block's first leaf plus its place in the block."""
-    block = table.block_at(ledger.store, position)
+    block = table.block_at(store, position)
     if block is not None:
         after, first_leaf = block.first_position - 1, block.index * table.BLOCK
     else:
-        stored, after = table.count(ledger.store)
+        stored, after = table.count(store)
         first_leaf = stored * table.BLOCK
-    rows = ledger.store.read_rows(after, min(position - after, table.BLOCK + 1))
+    rows = store.read_rows(after, min(position - after, table.BLOCK + 1))
     return first_leaf + sum(1 for r in rows if r[0] < position)
 
 

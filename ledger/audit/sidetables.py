@@ -14,18 +14,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ledger.codec.fields import PATHS, json_path
 from ledger.storage.session import LedgerStore
 
 SHOWN = 5  # missing rows named in full
 
 _SQLITE = {
     "state": "CAST(e.state AS TEXT)",
-    "field": "json_extract({state}, '$.{field}')",
+    "field": "json_extract({state}, '{path}')",
     "position": "e.rowid",
 }
 _POSTGRES = {
     "state": "convert_from(e.state, 'UTF8')::json",
-    "field": "({state} ->> '{field}')",
+    "field": "json_extract_path_text({state}, {keys})",
     "position": "e.notification_id",
 }
 
@@ -118,7 +119,8 @@ def _compare(run: Callable[[str], list[tuple[Any, ...]]], dialect: dict[str, str
 
 
 def _shape(statement: str, dialect: dict[str, str], **given: str) -> str:
-    fields = {f: dialect["field"].format(state=dialect["state"], field=f)
+    fields = {f: dialect["field"].format(state=dialect["state"], path=json_path(f),
+                                         keys=", ".join(f"'{key}'" for key in PATHS[f]))
               for f in ("event_id", "programme", "payment", "district")}
     return statement.format(**{**dialect, **fields, **given})
 

@@ -19,10 +19,10 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from ledger.audit.chained import Chained, ChainedReader, chained_reader
 from ledger.audit.damage import Damage, Walk
 from ledger.audit.sidetables import SideTable, check_side_tables
-from ledger.storage.session import ChainLink, LedgerStore, Row
+from ledger.storage.reader import Chained, ChainLink, Reader, Row
+from ledger.storage.session import LedgerStore
 
 BATCH = 100_000
 TAIL = 1_000  # links past the last event looked at for deleted last events
@@ -63,11 +63,12 @@ def verify(store: LedgerStore, *, batch: int = BATCH) -> Verification:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify-tables") as beside:
         tables = beside.submit(check_side_tables, store)
         end = store.max_position()
-        walk = Walk(store)
-        checked = _aligned_prefix(store, end, batch, walk)
-        if checked < end:
-            _careful(store, checked, end, batch, walk)
-        _check_tail(store, end, walk)
+        with store.reader() as reader:
+            walk = Walk(store)  # it looks for moved events with reads of its own
+            checked = _aligned_prefix(reader, end, batch, walk)
+            if checked < end:
+                _careful(reader, checked, end, batch, walk)
+            _check_tail(reader, end, walk)
         found = tables.result()
     return Verification(
         events=walk.events,
@@ -85,41 +86,37 @@ def link_at(store: LedgerStore, position: int) -> ChainLink | None:
     return found[0] if found and found[0].position == position else None
 
 
-def _aligned_prefix(store: LedgerStore, end: int, batch: int, walk: Walk) -> int:
+def _aligned_prefix(reader: Reader, end: int, batch: int, walk: Walk) -> int:
     """Check batch after batch while the events' positions run on without a gap; return the
     last position checked (`end` when there was no gap)."""
-    reader = chained_reader(store)
     after = 0
-    try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify-read") as ahead:
-            pending: Future[list[Chained]] | None = ahead.submit(_window, reader, 0, end, batch)
-            while pending is not None:
-                rows = pending.result()
-                if not rows:
-                    return end
-                if rows[0][0] != after + 1 or rows[-1][0] != after + len(rows):
-                    return after  # a gap: events (and maybe links) are missing
-                last = rows[-1][0]
-                full = len(rows) == batch and last < end
-                pending = ahead.submit(_window, reader, last, end, batch) if full else None
-                walk.window(rows)
-                after = last
-    finally:
-        reader.close()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify-read") as ahead:
+        pending: Future[list[Chained]] | None = ahead.submit(_window, reader, 0, end, batch)
+        while pending is not None:
+            rows = pending.result()
+            if not rows:
+                return end
+            if rows[0][0] != after + 1 or rows[-1][0] != after + len(rows):
+                return after  # a gap: events (and maybe links) are missing
+            last = rows[-1][0]
+            full = len(rows) == batch and last < end
+            pending = ahead.submit(_window, reader, last, end, batch) if full else None
+            walk.window(rows)
+            after = last
     return end
 
 
-def _window(reader: ChainedReader, after: int, end: int, batch: int) -> list[Chained]:
-    rows = reader.read(after, batch)
+def _window(reader: Reader, after: int, end: int, batch: int) -> list[Chained]:
+    rows = reader.chained(after, batch)
     if rows and rows[-1][0] > end:
         rows = [r for r in rows if r[0] <= end]
     return rows
 
 
-def _careful(store: LedgerStore, after: int, end: int, batch: int, walk: Walk) -> None:
+def _careful(reader: Reader, after: int, end: int, batch: int, walk: Walk) -> None:
     """Walk events and links one position at a time, naming each disagreement."""
-    rows = _rows(store, after, end, batch)
-    links = _links(store, after, end, batch)
+    rows = _rows(reader, after, end, batch)
+    links = _links(reader, after, end, batch)
     row = next(rows, None)
     stored = next(links, None)
     while row is not None or stored is not None:
@@ -136,12 +133,12 @@ def _careful(store: LedgerStore, after: int, end: int, batch: int, walk: Walk) -
             stored = next(links, None)
 
 
-def _check_tail(store: LedgerStore, end: int, walk: Walk) -> None:
+def _check_tail(reader: Reader, end: int, walk: Walk) -> None:
     """Links after the last stored event: deleted last events leave their links behind."""
-    beyond = store.read_chain(end, TAIL)  # read before the rows: a link implies its row was there
+    beyond = reader.links(end, TAIL)  # read before the rows: a link implies its row was there
     if not beyond:
         return
-    following = store.read_rows(end, 1)
+    following = reader.rows(end, 1)
     first_row = following[0][0] if following else None
     for stored in beyond:
         if first_row is not None and stored.position >= first_row:
@@ -149,9 +146,9 @@ def _check_tail(store: LedgerStore, end: int, walk: Walk) -> None:
         walk.orphan_link(stored)
 
 
-def _rows(store: LedgerStore, after: int, end: int, batch: int) -> Iterator[Row]:
+def _rows(reader: Reader, after: int, end: int, batch: int) -> Iterator[Row]:
     while after < end:
-        chunk = store.read_rows(after, batch)
+        chunk = reader.rows(after, batch)
         for row in chunk:
             if row[0] > end:
                 return
@@ -161,9 +158,9 @@ def _rows(store: LedgerStore, after: int, end: int, batch: int) -> Iterator[Row]
         after = chunk[-1][0]
 
 
-def _links(store: LedgerStore, after: int, end: int, batch: int) -> Iterator[ChainLink]:
+def _links(reader: Reader, after: int, end: int, batch: int) -> Iterator[ChainLink]:
     while after < end:
-        chunk = store.read_chain(after, batch)
+        chunk = reader.links(after, batch)
         for stored in chunk:
             if stored.position > end:
                 return

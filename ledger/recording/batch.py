@@ -23,9 +23,9 @@ import gc
 from collections.abc import Callable, Iterable
 from itertools import islice
 
-import orjson
 import pyarrow as pa
 
+from ledger.codec.fields import recorded_at
 from ledger.domain.errors import RuleViolation
 from ledger.errors import BatchRefused
 from ledger.facts import Fact, Origin
@@ -54,7 +54,7 @@ class Batch:
         self.progress = progress
         self.refusals = Refusals()
         self.receipt = Receipt()
-        self.clock = Clock(now, _recorded_at(session.last_state()), historical=historical)
+        self.clock = Clock(now, recorded_at(session.last_state()), historical=historical)
         self.columns = FileColumns()
         self.touched = Touched(session)
         self.taken: list[tuple[str, str, str]] = []  # (programme, payment, event id) recorded
@@ -165,9 +165,3 @@ class Batch:
 
 def _payment_key(programme: str, payment: str) -> str:
     return f"payment:{programme}:{payment}"
-
-
-def _recorded_at(state: bytes | None) -> dt.datetime | None:
-    if state is None:
-        return None
-    return dt.datetime.fromisoformat(orjson.loads(state)["timestamp"]["_data_"])

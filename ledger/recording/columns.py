@@ -45,6 +45,8 @@ class FileColumns:
         event = fact.event
         programme = fields.get("programme")
         beneficiary = fields.get("beneficiary")
+        kind: str | None
+        timeline: str | None
         if event in _PROGRAMME_EVENTS:
             kind, timeline = "programme", programme_id(programme).hex
         elif beneficiary is not None:

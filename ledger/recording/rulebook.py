@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from ledger.codec.fields import json_path
 from ledger.domain.errors import RuleViolation
 from ledger.rules import RULES, sql
 
@@ -26,6 +27,13 @@ TAKEN = pa.schema([("programme", pa.string()), ("payment", pa.string()),
 REPEATS = pa.schema([("seq", pa.int64()), ("line", pa.int32()), ("programme", pa.string()),
                      ("currency", pa.string())])
 
+
+_STORED_FIELDS = ("event_id", "effective_date", "programme", "beneficiary", "district", "benefit",
+                  "currency", "payment", "retracts")
+_ASSEMBLE = sql("assemble").replace(
+    "{paths}", "[" + ", ".join(f"'{json_path(f)}'" for f in _STORED_FIELDS) + "]"
+)
+"""assemble.sql, with the stored fields' paths the codec gives (v[1] … v[9], in this order)."""
 
 _VIOLATIONS = (
     "CREATE OR REPLACE TEMP TABLE violations AS SELECT row_number() OVER () AS vid, * FROM ("
@@ -51,7 +59,7 @@ class Rulebook:
         self.db = _connection()
         for name, table in zip(_INPUTS, (file_lines, stored_rows, taken, repeats), strict=True):
             self.db.register(name, table)
-        self.db.execute(sql("assemble"))
+        self.db.execute(_ASSEMBLE)
         self.db.execute(sql("timeline"))
 
     def violations(self) -> Iterator[Violation]:

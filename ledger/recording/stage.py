@@ -1,7 +1,7 @@
 """Storing a checked file: each line encoded as the library's mapper would store its event,
 appended in file order with its chain link, its keys and its placements.
 
-The stored state is written by the codec (ledger/storage/encoding.py), field by field in the
+The stored state is written by the codec (ledger/codec/encoder.py), field by field in the
 event's own order; the window's rows are written in the background while the next are encoded.
 """
 
@@ -11,11 +11,11 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from ledger.codec.encoder import Layout, layout
 from ledger.domain.enrolment import Enrolment
 from ledger.domain.programme import Programme
 from ledger.domain.timeline import Timeline
 from ledger.recording.receipt import DETAIL, Receipt
-from ledger.storage.encoding import Layout, layout
 from ledger.storage.session import NewEvent, NewKey, NewPlacement, Session
 
 WINDOW = 20_000  # events appended together

@@ -13,10 +13,7 @@ SELECT seq, NULL::INTEGER AS line,
     v[3] AS programme, v[4] AS beneficiary, v[5] AS district, NULL::DATE AS birth_date,
     v[6] AS benefit, v[7] AS currency, v[8] AS payment, v[9] AS retracts
 FROM (
-    SELECT seq, originator, topic, json_extract_string(state, [
-        '$.event_id', '$.effective_date._data_', '$.programme', '$.beneficiary', '$.district',
-        '$.benefit', '$.currency', '$.payment', '$.retracts'
-    ]) AS v
+    SELECT seq, originator, topic, json_extract_string(state, {paths}) AS v
     FROM stored_rows
 );
 

@@ -1,24 +1,40 @@
-"""The integrity chain: each stored event's digest covers its position, content and the digest before it."""
+"""The integrity chain: each stored event's link covers its position, its columns and the link
+before it — ``sha256(previous, position, version, originator id, topic, state)``, each length
+prefixed — written with the event, in the same transaction.
+
+Computed straight from a row's columns, in one hash update and without a UUID per event: the
+write path links every event it appends, and `verify` recomputes a million links.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import struct
-from uuid import UUID
 
 GENESIS = bytes(32)
+"""The link before the first event."""
+
+StoredRow = tuple[int, str, int, str, bytes] | tuple[int, str, int, str, bytes, bytes | None]
+"""A stored event's columns (position, originator id as hex, version, topic, state), perhaps
+followed by its link's digest (which is not hashed)."""
+
 _HEADER = struct.Struct(">QQ")
+_LENGTH = struct.Struct(">I")
+_topics: dict[str, bytes] = {}
 
 
-def link(previous: bytes, position: int, originator_id: UUID, version: int, topic: str,
-         state: bytes) -> bytes:
-    """The digest of one stored event, chained to the digest of the event before it."""
-    digest = hashlib.sha256(previous)
-    digest.update(_HEADER.pack(position, version))
-    digest.update(originator_id.bytes)
-    encoded_topic = topic.encode("utf-8")
-    digest.update(struct.pack(">I", len(encoded_topic)))
-    digest.update(encoded_topic)
-    digest.update(struct.pack(">I", len(state)))
-    digest.update(state)
-    return digest.digest()
+def row_link(previous: bytes, row: StoredRow, position: int | None = None) -> bytes:
+    """The link `row` has after `previous` — at its own position, or at `position` if given."""
+    at, originator_hex, version, topic, state = row[0], row[1], row[2], row[3], row[4]
+    prefix = _topics.get(topic)
+    if prefix is None:
+        encoded = topic.encode("utf-8")
+        prefix = _topics.setdefault(topic, _LENGTH.pack(len(encoded)) + encoded)
+    return hashlib.sha256(b"".join((
+        previous,
+        _HEADER.pack(at if position is None else position, version),
+        bytes.fromhex(originator_hex),
+        prefix,
+        _LENGTH.pack(len(state)),
+        state,
+    ))).digest()

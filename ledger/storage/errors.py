@@ -16,6 +16,11 @@ class StoreReadOnly(StoreProblem):
     """The store was opened from read-only media or without write permission."""
 
 
+class StoredEventError(ValueError):
+    """A stored event that cannot be read (its state is not UTF-8 JSON): tampering, or a store
+    written by something else. Named by position, never skipped."""
+
+
 def is_disk_full(error: BaseException) -> bool:
     """Whether an error from SQLite, DuckDB, Arrow or the OS means the disk (or quota) is full."""
     if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):

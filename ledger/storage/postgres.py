@@ -14,9 +14,9 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg import sql
 from psycopg.rows import tuple_row
 
+from ledger.storage.postgres_reader import PostgresReader
 from ledger.storage.session import (
     GENESIS,
-    ChainLink,
     Key,
     LedgerStore,
     NewKey,
@@ -233,33 +233,8 @@ class LedgerPostgresRecorder(LedgerStore, PostgresApplicationRecorder):
     def writing(self) -> AbstractContextManager[PostgresSession]:
         return self._transaction(lock=True)
 
-    def max_position(self) -> int:
-        with self.reading() as session:
-            session.cursor.execute(
-                sql.SQL("SELECT COALESCE(MAX(notification_id), 0) FROM {}").format(
-                    self.names.events
-                )
-            )
-            return int(session.cursor.fetchone()[0])  # type: ignore[index]
+    def reader(self) -> PostgresReader:
+        return PostgresReader(self.datastore, self.names.events, self.names.chain)
 
-    def read_rows(self, after: int, limit: int) -> list[Row]:
-        with self.reading() as session:
-            session.cursor.execute(
-                sql.SQL(
-                    "SELECT notification_id, replace(originator_id::text, '-', ''), "
-                    "originator_version, topic, state FROM {} WHERE notification_id > %s "
-                    "ORDER BY notification_id LIMIT %s"
-                ).format(self.names.events),
-                (after, limit),
-            )
-            return [(p, o, v, t, bytes(s)) for p, o, v, t, s in session.cursor.fetchall()]
-
-    def read_chain(self, after: int, limit: int) -> list[ChainLink]:
-        with self.reading() as session:
-            session.cursor.execute(
-                sql.SQL(
-                    "SELECT position, digest FROM {} WHERE position > %s ORDER BY position LIMIT %s"
-                ).format(self.names.chain),
-                (after, limit),
-            )
-            return [ChainLink(int(p), bytes(d)) for p, d in session.cursor.fetchall()]
+    def close(self) -> None:
+        self.datastore.close()

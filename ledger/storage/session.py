@@ -12,11 +12,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from ledger.audit.digest import row_link
-from ledger.storage.chain import GENESIS
-
-Row = tuple[int, str, int, str, bytes]
-"""A stored event as read in bulk: (position, originator_id, originator_version, topic, state)."""
+from ledger.storage.chain import GENESIS, row_link
+from ledger.storage.reader import ChainLink, Reader, Row
 
 NewEvent = tuple[str, int, str, bytes]
 """An event to store: (originator id as 32 hex digits, originator_version, topic, state)."""
@@ -35,12 +32,6 @@ class Key:
     key: str
     originator_id: UUID
     digest: str
-
-
-@dataclass(frozen=True, slots=True)
-class ChainLink:
-    position: int
-    digest: bytes
 
 
 class Session(ABC):
@@ -157,7 +148,7 @@ class Session(ABC):
 
 
 class LedgerStore(ABC):
-    """The ledger's view of a recorder: sessions, bulk reads and the chain, for any database."""
+    """The ledger's view of a recorder: sessions, and its reader for bulk reads, for any database."""
 
     kind: str
     url: str
@@ -172,14 +163,25 @@ class LedgerStore(ABC):
         """A transaction holding the store's write lock: one writer at a time, readers unblocked."""
 
     @abstractmethod
-    def max_position(self) -> int: ...
+    def reader(self) -> Reader:
+        """A new reader of the store's events and chain (close it, or use it in `with`)."""
 
     @abstractmethod
+    def close(self) -> None:
+        """Close the store's connections."""
+
+    def max_position(self) -> int:
+        with self.reader() as reader:
+            return reader.max_position()
+
     def read_rows(self, after: int, limit: int) -> list[Row]:
-        """Stored events with positions above `after`, in position order."""
+        """Stored events with positions above `after`, in position order (one short read)."""
+        with self.reader() as reader:
+            return reader.rows(after, limit)
 
-    @abstractmethod
-    def read_chain(self, after: int, limit: int) -> list[ChainLink]: ...
+    def read_chain(self, after: int, limit: int) -> list[ChainLink]:
+        with self.reader() as reader:
+            return reader.links(after, limit)
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
         """The library's own saves go through the ledger's session, so they are chained too."""
@@ -192,12 +194,9 @@ class LedgerStore(ABC):
             return list(session.append(events))
 
     def iter_rows(self, after: int = 0, batch: int = 50_000) -> Iterator[list[Row]]:
-        while True:
-            rows = self.read_rows(after, batch)
-            if not rows:
-                return
-            yield rows
-            after = rows[-1][0]
+        """Every stored event after `after`, a chunk at a time, through one reader."""
+        with self.reader() as reader:
+            yield from reader.batches(after, batch)
 
 
 def finish_writes(session: Session, *, failed: bool) -> None:

@@ -17,7 +17,6 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from ledger.storage.errors import StoreProblem, StoreReadOnly, disk_full, is_disk_full
 from ledger.storage.session import (
     GENESIS,
-    ChainLink,
     Key,
     LedgerStore,
     NewKey,
@@ -26,6 +25,7 @@ from ledger.storage.session import (
     Session,
     finish_writes,
 )
+from ledger.storage.sqlite_reader import SQLiteReader
 
 BUSY_TIMEOUT_S = 300.0
 NOTICE_AFTER_S = 1.0  # a writer that has waited this long for the lock says so
@@ -228,7 +228,7 @@ class LedgerSQLiteRecorder(LedgerStore, SQLiteApplicationRecorder):
             raise OperationalError(busy) from busy
 
     def reader_uri(self) -> str:
-        """The URI the bulk readers open: read-only, and for a read-only copy also immutable."""
+        """The URI its reader opens: read-only, and for a read-only copy also immutable."""
         if self.read_only:
             return self.address
         return f"{Path(self.path).resolve().as_uri()}?mode=ro"
@@ -252,40 +252,11 @@ class LedgerSQLiteRecorder(LedgerStore, SQLiteApplicationRecorder):
             )
         return self._transaction("BEGIN IMMEDIATE", cache_kib=WRITE_CACHE_KIB)
 
-    def max_position(self) -> int:
-        connection = self._connect()
-        try:
-            row = connection.execute(
-                f"SELECT COALESCE(MAX(rowid), 0) FROM {self.events_table_name}"
-            ).fetchone()
-            return int(row[0])
-        finally:
-            connection.close()
+    def reader(self) -> SQLiteReader:
+        return SQLiteReader(self.reader_uri(), self.events_table_name)
 
-    def read_rows(self, after: int, limit: int) -> list[Row]:
-        connection = self._connect()
-        try:
-            return connection.execute(
-                "SELECT rowid, originator_id, originator_version, topic, state "
-                f"FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?",
-                (after, limit),
-            ).fetchall()
-        finally:
-            connection.close()
-
-    def read_chain(self, after: int, limit: int) -> list[ChainLink]:
-        connection = self._connect()
-        try:
-            return [
-                ChainLink(position, bytes(digest))
-                for position, digest in connection.execute(
-                    "SELECT position, digest FROM ledger_chain WHERE position > ? "
-                    "ORDER BY position LIMIT ?",
-                    (after, limit),
-                )
-            ]
-        finally:
-            connection.close()
+    def close(self) -> None:
+        self.datastore.close()
 
 
 def _quoted(identifier: str) -> str:

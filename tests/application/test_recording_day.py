@@ -44,7 +44,7 @@ def test_an_export_made_in_lao_time_before_dawn_restores(
     assert event.timestamp == EARLY_MORNING
     assert event.timestamp.utcoffset() == dt.timedelta(hours=7)
     export = tmp_path / "backup.jsonl"
-    export_with_head(ledger, export, known_at=None)
+    export_with_head(ledger.store, export, known_at=None)
     ledger.close()
     assert '"recorded_at":"2025-03-04T01:30:00+07:00"' in export.read_text()
 

@@ -7,13 +7,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlparse
-from uuid import UUID
 
 import psycopg
 
 from ledger.application import Ledger
 from ledger.bootstrap import is_postgres, open_ledger
-from ledger.storage.chain import link
+from ledger.storage.chain import row_link
 
 # Recorded in three sittings (historical import, so recorded times are fixed):
 # 1. 2021-07: the MCW pilot is registered, covers Sanamxay (1703) and Nong (1306), enrols three.
@@ -171,10 +170,9 @@ class RawStore:
         try:
             previous = ledger.store.read_chain(position - 2, 1)[0].digest if position > 1 else bytes(32)
             links = []
-            for at, originator_id, version, topic, state in ledger.store.read_rows(position - 1,
-                                                                                   10_000):
-                previous = link(previous, at, UUID(hex=originator_id), version, topic, state)
-                links.append((previous, at))
+            for row in ledger.store.read_rows(position - 1, 10_000):
+                previous = row_link(previous, row)
+                links.append((previous, row[0]))
         finally:
             ledger.close()
         with self._cursor() as cursor:

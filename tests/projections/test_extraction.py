@@ -11,28 +11,27 @@ import pyarrow as pa
 import pytest
 from pilot_history import PILOT
 
+from ledger.application import Ledger
 from ledger.bootstrap import open_ledger
 from ledger.domain.ids import enrolment_id
+from ledger.storage.sqlite import LedgerSQLiteRecorder
+from ledger.storage.sqlite_reader import SQLiteReader
 from projections.extract import catch_up
 from projections.facts import FactStore
 from projections.service import Projections
-from projections.source import EventSource, StoreRows, source_for
 
 
-class Breaking:
-    """A source whose `fail_at`-th read returns an event the facts cannot take."""
+class Breaking(SQLiteReader):
+    """A reader whose `fail_at`-th batch holds an event the facts cannot take."""
 
-    def __init__(self, inner: EventSource, fail_at: int):
-        self.inner = inner
+    def __init__(self, store: LedgerSQLiteRecorder, fail_at: int):
+        super().__init__(store.reader_uri(), store.events_table_name)
         self.reads = 0
         self.fail_at = fail_at
 
-    def max_position(self) -> int:
-        return self.inner.max_position()
-
-    def read(self, after: int, limit: int) -> pa.Table:
+    def arrow(self, after: int, limit: int) -> pa.Table:
         self.reads += 1
-        batch = self.inner.read(after, limit)
+        batch = super().arrow(after, limit)
         if self.reads == self.fail_at:
             states = batch.column("state").to_pylist()
             states[-1] = states[-1].replace('"effective_date"', '"effective_day"')
@@ -40,8 +39,17 @@ class Breaking:
             batch = batch.set_column(index, "state", pa.array(states, pa.string()))
         return batch
 
-    def close(self) -> None:
-        self.inner.close()
+
+class RowByRow(SQLiteReader):
+    """A reader that reads every batch the careful way."""
+
+    def arrow(self, after: int, limit: int) -> pa.Table:
+        return self.arrow_by_rows(after, limit)
+
+
+def sqlite_store(ledger: Ledger) -> LedgerSQLiteRecorder:
+    assert isinstance(ledger.store, LedgerSQLiteRecorder)
+    return ledger.store
 
 
 def _ids(facts: FactStore) -> list[tuple[int, str]]:
@@ -54,26 +62,28 @@ def test_an_interrupted_update_resumes_without_losing_or_doubling(tmp_path: Path
     ledger = open_ledger(str(tmp_path / "ledger.db"), create=True)
     ledger.record_dicts(PILOT, operator="t", historical=True)
     facts = FactStore.open(tmp_path / "p.duckdb")
-    source = Breaking(source_for(ledger.store), fail_at=3)
+    source = Breaking(sqlite_store(ledger), fail_at=3)
     with pytest.raises(duckdb.ConstraintException, match=r"NOT NULL"):
         catch_up(source, facts, store="s", batch_size=4)
     assert facts.position() == 8  # two batches of four made it, with their position
     assert [p for p, _ in _ids(facts)] == list(range(1, 9))
-    assert catch_up(source_for(ledger.store), facts, store="s", batch_size=4) == len(PILOT) - 8
-    assert catch_up(source_for(ledger.store), facts, store="s", batch_size=4) == 0
+    assert catch_up(ledger.store.reader(), facts, store="s", batch_size=4) == len(PILOT) - 8
+    assert catch_up(ledger.store.reader(), facts, store="s", batch_size=4) == 0
     assert [p for p, _ in _ids(facts)] == list(range(1, len(PILOT) + 1))
     facts.close()
     ledger.close()
 
 
-def test_the_fast_reader_and_the_stores_own_bulk_read_extract_the_same_facts(
+def test_the_fast_read_and_the_row_by_row_read_extract_the_same_facts(
     tmp_path: Path,
 ) -> None:
     ledger = open_ledger(str(tmp_path / "ledger.db"), create=True)
     ledger.record_dicts(PILOT, operator="t", historical=True)
     fast, generic = FactStore.in_memory(), FactStore.in_memory()
-    catch_up(source_for(ledger.store), fast, store="s", batch_size=5)
-    catch_up(StoreRows(ledger.store), generic, store="s", batch_size=7)
+    catch_up(ledger.store.reader(), fast, store="s", batch_size=5)
+    store = sqlite_store(ledger)
+    catch_up(RowByRow(store.reader_uri(), store.events_table_name), generic, store="s",
+             batch_size=7)
     everything = "SELECT * FROM facts ORDER BY position"
     assert fast.connection.execute(everything).fetchall() == \
         generic.connection.execute(everything).fetchall()
@@ -118,7 +128,7 @@ def test_a_file_of_an_older_layout_is_rebuilt_in_the_new_one(tmp_path: Path) -> 
     ledger.record_dicts(PILOT, operator="t", historical=True)
     path = tmp_path / "p.duckdb"
     facts = FactStore.open(path)
-    catch_up(source_for(ledger.store), facts, store="s")
+    catch_up(ledger.store.reader(), facts, store="s")
     # Layout 6 also copied each event's beneficiary id.
     facts.connection.execute("ALTER TABLE facts ADD COLUMN beneficiary VARCHAR")
     facts.connection.execute("UPDATE progress SET schema_version = schema_version - 1")
@@ -126,7 +136,7 @@ def test_a_file_of_an_older_layout_is_rebuilt_in_the_new_one(tmp_path: Path) -> 
 
     reopened = FactStore.open(path)
     assert reopened.position() == 0 and reopened.count() == 0  # the old rows are gone
-    assert catch_up(source_for(ledger.store), reopened, store="s") == len(PILOT)
+    assert catch_up(ledger.store.reader(), reopened, store="s") == len(PILOT)
     assert [p for p, _ in _ids(reopened)] == list(range(1, len(PILOT) + 1))
     columns = {row[0] for row in reopened.connection.execute("DESCRIBE facts").fetchall()}
     assert "beneficiary" not in columns and {"originator", "event_id", "payment"} <= columns

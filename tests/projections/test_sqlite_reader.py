@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from ledger.bootstrap import open_ledger
+from ledger.storage.arrow import parse_columns
+from ledger.storage.errors import StoredEventError
+from ledger.storage.sqlite_reader import SQLiteReader
 from projections.extract import catch_up
 from projections.facts import FactStore
-from projections.lines import parse_columns
-from projections.raw import StoredEventError
-from projections.source import SQLiteEvents
 
 TOPIC = "ledger.domain.enrolment:Enrolment.BeneficiaryEnrolled"
 NOTES = [
@@ -74,11 +74,11 @@ def _rows(path: Path) -> list[tuple[int, str, str, str]]:
     return [(p, o, t, bytes(s).decode()) for p, o, t, s in rows]
 
 
-def _read_all(source: SQLiteEvents, batch: int) -> list[tuple[int, str, str, str]]:
+def _read_all(source: SQLiteReader, batch: int) -> list[tuple[int, str, str, str]]:
     rows: list[tuple[int, str, str, str]] = []
     after = 0
     while True:
-        table = source.read(after, batch)
+        table = source.arrow(after, batch)
         if table.num_rows == 0:
             return rows
         rows += [
@@ -93,7 +93,7 @@ def test_batches_hold_exactly_the_stored_rows_in_order_whatever_the_notes_hold(
 ) -> None:
     states = [_state(n, NOTES[n % len(NOTES)]) for n in range(23)]
     path = _store(tmp_path, states, first=1)
-    source = SQLiteEvents(_uri(path), "stored_events")
+    source = SQLiteReader(_uri(path), "stored_events")
     for batch in (1, 2, 5, 7, 23, 1000):  # batch boundaries everywhere, and one batch for all
         assert _read_all(source, batch) == _rows(path)
     source.close()
@@ -101,8 +101,8 @@ def test_batches_hold_exactly_the_stored_rows_in_order_whatever_the_notes_hold(
 
 def test_the_fast_read_and_the_row_by_row_read_give_the_same_table(tmp_path: Path) -> None:
     path = _store(tmp_path, [_state(n, NOTES[n % len(NOTES)]) for n in range(9)])
-    source = SQLiteEvents(_uri(path), "stored_events")
-    fast, slow = source.read(2, 5), source.read_rows(2, 5)
+    source = SQLiteReader(_uri(path), "stored_events")
+    fast, slow = source.arrow(2, 5), source.arrow_by_rows(2, 5)
     assert fast.schema == slow.schema
     assert fast.column("position").to_pylist() == [3, 4, 5, 6, 7]
     assert [s.rstrip("\n") for s in fast.column("state").to_pylist()] == \
@@ -113,9 +113,9 @@ def test_the_fast_read_and_the_row_by_row_read_give_the_same_table(tmp_path: Pat
 
 def test_an_empty_store_and_a_read_past_the_end_give_no_rows(tmp_path: Path) -> None:
     path = _store(tmp_path, [])
-    source = SQLiteEvents(_uri(path), "stored_events")
+    source = SQLiteReader(_uri(path), "stored_events")
     assert source.max_position() == 0
-    assert source.read(0, 100).num_rows == 0
+    assert source.arrow(0, 100).num_rows == 0
     connection = sqlite3.connect(path)
     connection.execute(
         "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
@@ -123,8 +123,8 @@ def test_an_empty_store_and_a_read_past_the_end_give_no_rows(tmp_path: Path) -> 
     )
     connection.commit()
     connection.close()
-    assert source.read(1, 100).num_rows == 0
-    assert source.read(0, 100).num_rows == 1
+    assert source.arrow(1, 100).num_rows == 0
+    assert source.arrow(0, 100).num_rows == 1
     source.close()
 
 
@@ -137,9 +137,9 @@ def test_gaps_in_positions_are_kept(tmp_path: Path) -> None:
     )
     connection.commit()
     connection.close()
-    source = SQLiteEvents(_uri(path), "stored_events")
-    assert source.read(0, 10).column("position").to_pylist() == [10, 11, 12, 40]
-    assert source.read(11, 10).column("position").to_pylist() == [12, 40]
+    source = SQLiteReader(_uri(path), "stored_events")
+    assert source.arrow(0, 10).column("position").to_pylist() == [10, 11, 12, 40]
+    assert source.arrow(11, 10).column("position").to_pylist() == [12, 40]
     source.close()
 
 
@@ -148,7 +148,7 @@ def test_a_state_with_raw_newlines_is_read_row_by_row_and_extracted_alike(
 ) -> None:
     pretty = json.dumps(json.loads(_state(2, "x")), indent=2).encode()  # valid JSON, over lines
     path = _store(tmp_path, [_state(1, None), pretty, _state(3, None)])
-    source = SQLiteEvents(_uri(path), "stored_events")
+    source = SQLiteReader(_uri(path), "stored_events")
     assert _read_all(source, 10) == _rows(path)
     facts = FactStore.in_memory()
     assert catch_up(source, facts, store="s") == 3
@@ -162,7 +162,7 @@ def test_a_state_that_is_not_json_stops_extraction_naming_its_position(tmp_path:
     states = [_state(n, None) for n in range(1, 8)]
     states[4] = states[4][:-5]  # position 5, cut short
     path = _store(tmp_path, states)
-    source = SQLiteEvents(_uri(path), "stored_events")
+    source = SQLiteReader(_uri(path), "stored_events")
     facts = FactStore.in_memory()
     with pytest.raises(StoredEventError, match=r"position 5 is not valid JSON"):
         catch_up(source, facts, store="s", batch_size=3)
@@ -175,9 +175,9 @@ def test_a_state_that_is_not_utf8_stops_extraction_naming_its_position(tmp_path:
     states = [_state(n, None) for n in range(1, 4)]
     states[1] = states[1].replace(b'"t"', b'"\xff"')
     path = _store(tmp_path, states)
-    source = SQLiteEvents(_uri(path), "stored_events")
+    source = SQLiteReader(_uri(path), "stored_events")
     with pytest.raises(StoredEventError, match=r"position 2 is not UTF-8"):
-        source.read(0, 10)
+        source.arrow(0, 10)
     source.close()
 
 
@@ -187,8 +187,8 @@ def test_a_row_with_a_missing_state_is_not_skipped(tmp_path: Path) -> None:
     connection.execute("UPDATE stored_events SET state = NULL WHERE rowid = 2")
     connection.commit()
     connection.close()
-    source = SQLiteEvents(_uri(path), "stored_events")
-    assert source.read(0, 10).column("position").to_pylist() == [1, 2, 3]
+    source = SQLiteReader(_uri(path), "stored_events")
+    assert source.arrow(0, 10).column("position").to_pylist() == [1, 2, 3]
     with pytest.raises(StoredEventError, match=r"position 2 has no state"):
         catch_up(source, FactStore.in_memory(), store="s")
     source.close()
@@ -210,7 +210,7 @@ def test_texts_out_of_order_are_put_in_order_and_texts_that_disagree_are_refused
 
 def test_a_batch_longer_than_sqlite_makes_one_value_is_read_row_by_row(tmp_path: Path) -> None:
     path = _store(tmp_path, [_state(n, "x" * 300) for n in range(1, 6)])
-    source = SQLiteEvents(_uri(path), "stored_events")
+    source = SQLiteReader(_uri(path), "stored_events")
     source.connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 1000)  # one state fits, five do not
     assert _read_all(source, 5) == _rows(path)
     source.close()

@@ -10,8 +10,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from ledger.application import Ledger
-from ledger.audit.digest import row_link
-from ledger.storage.chain import GENESIS
+from ledger.storage.chain import GENESIS, row_link
 
 ODD = ['plain', 'quote " and \\ backslash', 'ສະບາຍດີ', 'emoji 🌾', 'new\nline\ttab', "'single'"]
 

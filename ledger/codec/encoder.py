@@ -1,10 +1,11 @@
 """Events in their stored form: the library mapper's topic and state bytes, written directly.
 
-The library's mapper copies an event's attributes and has the JSON transcoder encode them, calling
-back into Python for every date, time and amount. The ledger knows its event classes, so it can
-write the very same bytes without those calls: `{"_type_": …, "_data_": …}` for each transcoded
-value, in the order of the event's fields (tests/storage/test_encoding.py holds this equal to the
-library's mapper and JSON transcoder for every event type).
+The library's mapper copies an event's attributes (and, for a class with `class_version` above 1,
+that version) and has the JSON transcoder encode them, calling back into Python for every date,
+time and amount. The ledger knows its event classes, so it writes the very same bytes without
+those calls: `{"_type_": …, "_data_": …}` for each transcoded value, in the order of the event's
+fields, then `"class_version"` as the mapper adds it (tests/codec/test_encoding.py holds this
+equal to the library's mapper and JSON transcoder for every event type, and a versioned one).
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ class Layout:
     def __init__(self, event_class: type[Timeline.Event]):
         self.event_class = event_class
         self.topic = get_topic(event_class)
-        if getattr(event_class, "class_version", 1) > 1:
-            raise TypeError(f"{event_class.__qualname__}: versioned events go through the mapper")
+        # The mapper adds the version after the attributes, and only above 1: a state without
+        # one is of version 1, and is upcast when it is read (ledger/codec/decoder.py).
+        self.version: int = getattr(event_class, "class_version", 1)
         hints = typing.get_type_hints(event_class)
         self.fields: tuple[tuple[str, Jsonable | None], ...] = tuple(
             (name, _transcoding(hints[name]))
@@ -63,10 +65,11 @@ class Layout:
 
     def state(self, values: Mapping[str, Any]) -> bytes:
         """The stored state of an event with these attribute values."""
-        return orjson.dumps({
-            name: values[name] if wrap is None else wrap(values[name])
-            for name, wrap in self.fields
-        })
+        state = {name: values[name] if wrap is None else wrap(values[name])
+                 for name, wrap in self.fields}
+        if self.version > 1:
+            state["class_version"] = self.version
+        return orjson.dumps(state)
 
 
 def _transcoding(hint: Any) -> Jsonable | None:

@@ -1,11 +1,12 @@
 """The ledger writes each event's stored state itself: byte for byte what the library's mapper,
-with the library's own JSON transcoder, writes for the same event."""
+with the library's own JSON transcoder, writes for the same event — a versioned one too."""
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
 import typing
+import uuid
 from typing import Any
 
 from eventsourcing.persistence import (
@@ -13,22 +14,32 @@ from eventsourcing.persistence import (
     DecimalAsStr,
     JSONTranscoder,
     Mapper,
+    StoredEvent,
     UUIDAsHex,
 )
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ledger.codec.encoder import layout, stored_amount, stored_date, stored_state, stored_time
+from ledger.codec.transcoder import DateAsISO
 from ledger.domain.enrolment import Enrolment
 from ledger.domain.programme import Programme
 from ledger.domain.timeline import Timeline
-from ledger.storage.encoding import layout, stored_amount, stored_date, stored_state, stored_time
-from ledger.storage.transcodings import DateAsISO
+
+
+class PaymentRecordedV3(Enrolment.PaymentRecorded):
+    """A payment as it might be recorded one day: two changes later, with two more fields."""
+
+    class_version = 3
+    channel: str
+    paid_on: dt.date | None
+
 
 EVENTS: list[type[Timeline.Event]] = [
     Programme.ProgrammeRegistered, Programme.DistrictExpanded, Programme.DistrictWithdrawn,
     Programme.EventRetracted, Enrolment.BeneficiaryEnrolled, Enrolment.BeneficiaryTransferred,
     Enrolment.BeneficiaryExited, Enrolment.PaymentRecorded, Enrolment.PaymentReversed,
-    Enrolment.EventRetracted,
+    Enrolment.EventRetracted, PaymentRecordedV3,
 ]
 
 texts = st.text(st.characters(codec="utf-8"), max_size=40)  # quotes, backslashes, Lao, controls
@@ -93,3 +104,18 @@ def test_the_transcoded_values_are_the_librarys(day: dt.date, time: dt.datetime,
     for ours, value in ((stored_date(day), day), (stored_time(time), time),
                         (stored_amount(amount), amount)):
         assert transcoder.encode(ours) == transcoder.encode(value)
+
+
+def test_a_versioned_state_carries_its_version_after_its_fields() -> None:
+    values: dict[str, Any] = dict.fromkeys(PaymentRecordedV3.__dataclass_fields__, "x")
+    values.update(originator_id=uuid.uuid4(), originator_version=1, paid_on=None,
+                  effective_date=dt.date(2025, 1, 2), amount=decimal.Decimal("1.50"),
+                  timestamp=dt.datetime(2025, 1, 2, tzinfo=dt.UTC))
+    event = object.__new__(PaymentRecordedV3)
+    object.__setattr__(event, "__dict__", values)
+
+    topic, state = stored_state(event)
+
+    assert state.endswith(b',"channel":"x","paid_on":null,"class_version":3}')
+    read = library_mapper().to_domain_event(StoredEvent(values["originator_id"], 1, topic, state))
+    assert read.__dict__ == {**values}  # read as written: no upcasting, no version left behind

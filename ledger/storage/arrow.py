@@ -1,10 +1,12 @@
-"""A batch of stored events sent as one text per column (values joined by newlines), turned into a
-RAW_EVENTS table by numpy and Arrow without a Python object per event.
+"""Stored events as Arrow tables of (position, originator, topic, state), for the projections.
 
-The texts are only trusted when they are exactly the batch: as many values in each as the store
-counted (a stored state is compact JSON, which holds no raw newline), positions all different,
-and valid UTF-8. Anything else is refused (None), and the caller reads that batch row by row,
-which takes any stored bytes as they are and names a bad one.
+Imported only by a reader asked for Arrow (Arrow is slow to import; recording never needs it).
+A batch may come as one text per column (values joined by newlines), turned into a table by
+numpy and Arrow without a Python object per event. The texts are only trusted when they are
+exactly the batch: as many values in each as the store counted (a stored state is compact JSON,
+which holds no raw newline), positions all different, and valid UTF-8. Anything else is refused
+(None), and the reader reads that batch row by row (`from_rows`), which takes any stored bytes
+as they are and names a bad one.
 """
 
 from __future__ import annotations
@@ -13,9 +15,38 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from projections.raw import RAW_EVENTS
+from ledger.storage.errors import StoredEventError
+
+RAW_EVENTS = pa.schema(
+    [
+        ("position", pa.int64()),
+        ("originator", pa.string()),
+        ("topic", pa.string()),
+        ("state", pa.string()),
+    ]
+)
+"""A batch of stored events; the originator is a UUID in text, with or without dashes."""
 
 NEWLINE = 10
+
+
+def from_rows(
+    positions: list[int], originators: list[str], topics: list[str], states: list[bytes]
+) -> pa.Table:
+    """A RAW_EVENTS table from columns (states are UTF-8 JSON)."""
+    try:
+        state_column = pa.array(states, pa.binary()).cast(pa.string())
+    except pa.ArrowInvalid:
+        raise StoredEventError(_not_utf8(positions, states)) from None
+    return pa.Table.from_arrays(
+        [
+            pa.array(positions, pa.int64()),
+            pa.array(originators, pa.string()),
+            pa.array(topics, pa.string()),
+            state_column,
+        ],
+        schema=RAW_EVENTS,
+    )
 
 
 def parse_columns(
@@ -78,3 +109,15 @@ def _values(text: bytes, count: int, *, keep_newline: bool) -> pa.Array:
     except pa.ArrowInvalid:
         raise _Mismatch from None
     return array
+
+
+def _not_utf8(positions: list[int], states: list[bytes]) -> str:
+    """What is wrong with the first state that is not UTF-8 text."""
+    for position, state in zip(positions, states, strict=True):
+        try:
+            state.decode("utf-8")
+        except UnicodeDecodeError as failure:
+            return f"the stored event at position {position} is not UTF-8 text ({failure.reason})"
+        except AttributeError:
+            return f"the stored event at position {position} has no state"
+    return "a stored event is not UTF-8 text"
