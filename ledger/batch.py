@@ -22,6 +22,7 @@ from uuid import UUID
 import orjson
 from eventsourcing.persistence import Mapper
 
+from ledger.access import scope as access
 from ledger.domain.enrolment import Enrolment
 from ledger.domain.errors import RuleViolation
 from ledger.domain.ids import enrolment_id
@@ -263,6 +264,7 @@ class Batch:
             self._check_repeated_payment(fact)
             self.receipt.already_recorded += 1
             return
+        access.check(self, fact)  # the login's ledger role and scope (SPEC §12)
         recorded = self._recorded_time(fact)
         fast = _FAST.get(fact.event)
         if fast is not None and fast(self, fact, event_id, digest, recorded):
