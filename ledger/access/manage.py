@@ -108,8 +108,11 @@ def _cursor(store: LedgerStore) -> Iterator[tuple[Any, str]]:
         with datastore.get_connection() as connection, connection.transaction(), \
                 connection.cursor(row_factory=tuple_row) as cursor:
             yield cursor, str(datastore.schema)
-    except (psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedObject) as error:
-        raise AccessError(error.diag.message_primary or str(error)) from None
+    except Exception as error:
+        cause = error if isinstance(error, psycopg.Error) else error.__cause__
+        if isinstance(cause, psycopg.errors.InsufficientPrivilege | psycopg.errors.UndefinedObject):
+            raise AccessError(cause.diag.message_primary or str(cause)) from None
+        raise
 
 
 def _q(schema: str) -> str:

@@ -32,9 +32,10 @@ READ_BY = {
     "operator": ("ledger_events", "ledger_chain", "ledger_keys", "ledger_placements",
                  "ledger_tree", "ledger_checkpoints", "ledger_population"),
     "admin": ("ledger_events", "ledger_chain", "ledger_keys", "ledger_placements", "ledger_tree",
-              "ledger_checkpoints", "ledger_population", "ledger_access"),
+              "ledger_checkpoints", "ledger_population", "ledger_access", "ledger_access_now"),
     "auditor": ("ledger_events", "ledger_chain", "ledger_keys", "ledger_placements",
-                "ledger_tree", "ledger_checkpoints", "ledger_population", "ledger_access"),
+                "ledger_tree", "ledger_checkpoints", "ledger_population", "ledger_access",
+                "ledger_access_now"),
     "analyst": ("ledger_analyst_events", "ledger_population"),
 }
 INSERTED_BY = {"admin": ("ledger_tree", "ledger_checkpoints")}  # `ledger checkpoint`
@@ -91,7 +92,7 @@ def install(cursor: Any, database: str, schema: str) -> None:
 
 def _grant(cursor: Any, schema: str, groups: dict[str, str]) -> None:
     s = sql.Identifier(schema)
-    everything = [*APPEND_ONLY, "ledger_population", "ledger_analyst_events"]
+    everything = [*APPEND_ONLY, "ledger_population", "ledger_analyst_events", "ledger_access_now"]
     functions = {f for fs in EXECUTED_BY.values() for f in fs} | {"ledger_whoami()",
                                                                   "ledger_refuse_change()"}
     for table in everything:
