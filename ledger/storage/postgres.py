@@ -169,7 +169,7 @@ class PostgresSession(Session):
             self.cursor.execute(
                 sql.SQL(
                     "SELECT {}.ledger_append(%s::bigint[], %s::uuid[], %s::integer[], %s::text[], "
-                    "%s::bytea[], %s::bytea[], %s::text[], %s::uuid[], %s::text[], %s::text[], "
+                    "%b::bytea[], %b::bytea[], %s::text[], %s::uuid[], %s::text[], %s::text[], "
                     "%s::text[], %s::uuid[])"
                 ).format(self.names.schema),
                 (
