@@ -60,7 +60,12 @@ def grant(settings: Settings, login: str, role: str, provinces: tuple[str, ...],
 @pass_settings
 @reports_errors
 def revoke(settings: Settings, login: str) -> None:
-    """Take LOGIN's ledger role away (what it recorded stays, with its name)."""
+    """Take LOGIN's ledger role away (what it recorded stays, with its name).
+
+    \b
+    Example:
+      ledger access revoke vte_ops
+    """
     ledger = ledger_for(settings)
     try:
         held = manage.revoke(ledger.store, login)
@@ -75,7 +80,12 @@ def revoke(settings: Settings, login: str) -> None:
 @pass_settings
 @reports_errors
 def list_(settings: Settings, fmt: str) -> None:
-    """The logins holding a ledger role, their scope, and who granted it when."""
+    """The logins holding a ledger role, their scope, and who granted it when.
+
+    \b
+    Example:
+      ledger access list --format csv
+    """
     ledger = ledger_for(settings)
     try:
         grants = manage.listing(ledger.store)
