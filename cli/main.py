@@ -35,6 +35,7 @@ COMMAND_MODULES = {
     "keygen": "cli.trust",
     "checkpoint": "cli.checkpoints",
     "prove": "cli.checkpoints",
+    "access": "cli.access",
 }
 
 

@@ -17,7 +17,7 @@ from eventsourcing.utils import Environment
 
 from ledger.application import Ledger
 from ledger.errors import StoreNotFound
-from ledger.storage.errors import StoreProblem, disk_full, is_disk_full
+from ledger.storage.errors import AccessRefused, StoreProblem, disk_full, is_disk_full
 from ledger.storage.session import LedgerStore
 
 Opened = TypeVar("Opened", Ledger, LedgerStore)
@@ -156,6 +156,11 @@ def _exists(url: str) -> bool:
             ).fetchone()
     except psycopg.OperationalError as failure:
         raise StoreNotFound(f"cannot reach {_shown(url)}: {failure}".strip()) from None
+    except psycopg.errors.InsufficientPrivilege as refused:
+        raise AccessRefused(
+            f"the login {env['POSTGRES_USER']} may not use the ledger at {_shown(url)} "
+            f"({refused.diag.message_primary}): the store's owner grants a ledger role with "
+            "`ledger access grant LOGIN --as operator|auditor|analyst|admin`") from None
     return row is not None and row[0] is not None
 
 

@@ -25,6 +25,7 @@ from itertools import islice
 
 import pyarrow as pa
 
+from ledger.access import scope as access
 from ledger.codec.fields import recorded_at
 from ledger.domain.errors import RuleViolation
 from ledger.errors import BatchRefused
@@ -156,9 +157,17 @@ class Batch:
             pa.Table.from_pylist([dict(zip(REPEATS.names, r, strict=True))
                                   for r in self.repeats], schema=REPEATS),
         )
-        for violation in rulebook.violations():
-            self.refusals.add(FieldError(Origin(self.source, violation.line), violation.field,
-                                         violation.reason))
+        scope = getattr(self.session, "scope", None)
+        if scope is not None:
+            for line, event, kind, district, before in rulebook.placed():
+                try:
+                    access.check(scope, event, kind, district, before)
+                except RuleViolation as outside:
+                    self.refusals.add(FieldError(Origin(self.source, line), outside.field,
+                                                 str(outside)))
+        for broken in rulebook.violations():
+            self.refusals.add(FieldError(Origin(self.source, broken.line), broken.field,
+                                         broken.reason))
         self.refusals.kept.sort(key=lambda refusal: refusal.origin.line)
         return rulebook
 

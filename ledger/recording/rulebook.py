@@ -69,6 +69,16 @@ class Rulebook:
             yield Violation(line, field, str(RuleViolation(rule, message, field=field,
                                                            contradicts=contradicts)))
 
+    def placed(self) -> Iterator[tuple[int, str, str | None, str | None, str | None]]:
+        """Each line's event, timeline kind, district and the beneficiary's district before
+        it (the last recorded on its timeline): what an operator's scope is checked on."""
+        yield from self.db.execute(
+            "SELECT l.line, l.event, l.kind, l.district, (SELECT t.district FROM timeline t "
+            "WHERE t.timeline = l.timeline AND t.seq < l.seq AND t.event IN "
+            "('BeneficiaryEnrolled', 'BeneficiaryTransferred') ORDER BY t.seq DESC LIMIT 1) "
+            "FROM timeline l WHERE l.line IS NOT NULL ORDER BY l.line"
+        ).fetchall()
+
     def recorded(self) -> Iterator[dict[str, Any]]:
         """The file's lines as they will be stored, in file order: each with its timeline,
         kind and version there, and its currency (a payment's default: the programme's)."""

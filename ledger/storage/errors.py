@@ -33,3 +33,8 @@ def disk_full(where: str) -> StoreProblem:
         f"disk full while writing {where}; nothing was recorded and the store is intact — "
         "free some space and run the command again"
     )
+
+
+class AccessRefused(StoreProblem):
+    """The database refused this login what it asked (its ledger role or scope, SPEC §12);
+    nothing was recorded."""

@@ -14,6 +14,8 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg import sql
 from psycopg.rows import tuple_row
 
+from ledger.access.scope import RECORDS, Scope
+from ledger.storage.errors import AccessRefused
 from ledger.storage.postgres_reader import PostgresReader
 from ledger.storage.session import (
     GENESIS,
@@ -26,13 +28,18 @@ from ledger.storage.session import (
     finish_writes,
 )
 
+ANALYST_EVENTS = "ledger_analyst_events"  # the analysts' view of the events (pg_access.py)
 NOTICE_AFTER_S = 1.0  # a writer that has waited this long for the lock says so
 
 
 class PostgresSession(Session):
-    def __init__(self, cursor: psycopg.Cursor[Any], names: _Names):
+    def __init__(self, cursor: psycopg.Cursor[Any], names: _Names, scope: Scope | None = None):
         self.cursor = cursor
         self.names = names
+        self.scope = scope
+        """The login's ledger role (SPEC §12): None for the store's owner (or a store without
+        roles), which writes the tables directly; else every append goes through the database's
+        `ledger_append`, which checks the role and scope again."""
 
     def _find_keys(self, keys: Collection[str]) -> dict[str, Key]:
         if not keys:
@@ -115,6 +122,9 @@ class PostgresSession(Session):
 
     def _insert(self, rows: Sequence[Row], links: bytes, keys: Sequence[NewKey],
                 placements: Sequence[NewPlacement]) -> None:
+        if self.scope is not None:
+            self._append_through_definer(rows, links, keys, placements)
+            return
         try:
             with self.cursor.copy(
                 sql.SQL(
@@ -152,14 +162,40 @@ class PostgresSession(Session):
         except psycopg.errors.UniqueViolation as conflict:
             raise IntegrityError(conflict) from conflict
 
+    def _append_through_definer(self, rows: Sequence[Row], links: bytes, keys: Sequence[NewKey],
+                                placements: Sequence[NewPlacement]) -> None:
+        """The one narrow path of a ledger role: `ledger_append` (ledger/storage/pg_access.py)."""
+        try:
+            self.cursor.execute(
+                sql.SQL(
+                    "SELECT {}.ledger_append(%s::bigint[], %s::uuid[], %s::integer[], %s::text[], "
+                    "%b::bytea[], %b::bytea[], %s::text[], %s::uuid[], %s::text[], %s::text[], "
+                    "%s::text[], %s::uuid[])"
+                ).format(self.names.schema),
+                (
+                    [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+                    [r[3] for r in rows], [r[4] for r in rows],
+                    [links[32 * i : 32 * i + 32] for i in range(len(rows))],
+                    [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
+                    [p[0] for p in placements], [p[1] for p in placements],
+                    [p[2] for p in placements],
+                ),
+            )
+        except psycopg.errors.UniqueViolation as conflict:
+            raise IntegrityError(conflict) from conflict
+
 
 class _Names:
     def __init__(self, schema: str, events_table: str):
+        self.schema = sql.Identifier(schema)
+        self.schema_name = schema
         self.events = sql.Identifier(schema, events_table)
         self.keys = sql.Identifier(schema, "ledger_keys")
         self.placements = sql.Identifier(schema, "ledger_placements")
         self.chain = sql.Identifier(schema, "ledger_chain")
         self.qualified_events = sql.Identifier(schema, events_table).as_string()
+        self.qualified_schema = sql.Identifier(schema).as_string()
+        self.analyst_events = sql.Identifier(schema, ANALYST_EVENTS)
 
 
 class LedgerPostgresRecorder(LedgerStore, PostgresApplicationRecorder):
@@ -189,16 +225,17 @@ class LedgerPostgresRecorder(LedgerStore, PostgresApplicationRecorder):
         try:
             with self.datastore.get_connection() as connection, connection.transaction(), \
                     connection.cursor(row_factory=tuple_row) as cursor:
+                scope = self._scope(cursor) if lock else None
                 if lock:
-                    self._lock(connection, cursor)
-                session = PostgresSession(cursor, self.names)
+                    self._lock(connection, cursor, scope)
+                session = PostgresSession(cursor, self.names, scope)
                 try:
                     yield session
                 except BaseException:
                     finish_writes(session, failed=True)
                     raise
                 finish_writes(session, failed=False)
-                if lock:
+                if lock and scope is None:
                     # Positions are chosen by the ledger, not the sequence; keep it ahead of them.
                     cursor.execute(
                         sql.SQL(
@@ -207,12 +244,43 @@ class LedgerPostgresRecorder(LedgerStore, PostgresApplicationRecorder):
                         ).format(self.names.events),
                         (self.names.qualified_events,),
                     )
+        except psycopg.errors.InsufficientPrivilege as refused:
+            raise AccessRefused(self._refusal(refused)) from None
         except psycopg.OperationalError as failure:
             raise OperationalError(failure) from failure
 
-    def _lock(self, connection: Any, cursor: Any) -> None:
+    def _scope(self, cursor: Any) -> Scope | None:
+        """The login's ledger role and scope, if the store has roles and it holds one."""
+        whoami = f"{self.names.qualified_schema}.ledger_whoami()"
+        cursor.execute("SELECT has_function_privilege(p, 'EXECUTE'), session_user "
+                       "FROM to_regprocedure(%s) p", (whoami,))
+        row = cursor.fetchone()
+        if row is None or not row[0]:
+            return None
+        cursor.execute(sql.SQL("SELECT role, provinces, districts FROM {}.ledger_whoami()").format(
+            self.names.schema))
+        found = cursor.fetchone()
+        if found is None or found[0] is None:
+            return None  # the owner (or a login that holds no role: the tables refuse it)
+        scope = Scope(str(row[1]), str(found[0]), frozenset(found[1]), frozenset(found[2]))
+        if scope.role not in RECORDS:
+            raise AccessRefused(f"the login {scope.login} is an {scope.role} of this ledger: it "
+                                "records nothing (an operator or an admin records)")
+        return scope
+
+    def _refusal(self, refused: psycopg.errors.InsufficientPrivilege) -> str:
+        message = refused.diag.message_primary or str(refused)
+        if message.startswith("permission denied"):
+            return (f"the database refused this login ({message}): it holds no ledger role that "
+                    "allows this; the store's owner grants one with `ledger access grant LOGIN "
+                    "--as operator|auditor|analyst|admin`; nothing was recorded")
+        return f"the database refused: {message}; nothing was recorded"
+
+    def _lock(self, connection: Any, cursor: Any, scope: Scope | None = None) -> None:
         """Take the write lock; a writer that has to wait for another's says so (`on_wait`)."""
         statement = sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(self.names.events)
+        if scope is not None:  # a ledger role locks through the store's definer function
+            statement = sql.SQL("SELECT {}.ledger_lock()").format(self.names.schema)
         if self.on_wait is None:
             cursor.execute(statement)
             return
@@ -234,7 +302,31 @@ class LedgerPostgresRecorder(LedgerStore, PostgresApplicationRecorder):
         return self._transaction(lock=True)
 
     def reader(self) -> PostgresReader:
-        return PostgresReader(self.datastore, self.names.events, self.names.chain)
+        return PostgresReader(self.datastore, self._events_readable(), self.names.chain)
 
     def close(self) -> None:
         self.datastore.close()
+
+    _readable: sql.Identifier | None = None
+
+    def events_relation(self) -> str:
+        """The relation this login reads events from: the events table, or for a login that
+        may not read it (an analyst) the view with only the projected fields. Readers of
+        (notification_id, originator_id, topic, state) work the same on either."""
+        return ANALYST_EVENTS if self._events_readable() is self.names.analyst_events \
+            else self.events_table_name
+
+    def _events_readable(self) -> sql.Identifier:
+        if self._readable is None:
+            with self.reading() as session:
+                session.cursor.execute(
+                    "SELECT has_table_privilege(%s, 'SELECT'), to_regclass(%s) IS NOT NULL "
+                    "AND has_table_privilege(%s, 'SELECT')",
+                    (self.names.qualified_events, self.analyst_qualified(),
+                     self.analyst_qualified()))
+                table, view = session.cursor.fetchone()  # type: ignore[misc]
+            self._readable = self.names.analyst_events if view and not table else self.names.events
+        return self._readable
+
+    def analyst_qualified(self) -> str:
+        return self.names.analyst_events.as_string()
