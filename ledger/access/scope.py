@@ -9,40 +9,10 @@ programme events need an admin.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ledger.domain.errors import RuleViolation
+from ledger.storage.scope import PROGRAMME_EVENTS, RECORDS, ROLES, Scope
 
-ROLES = ("operator", "auditor", "analyst", "admin")
-PROGRAMME_EVENTS = frozenset({"ProgrammeRegistered", "DistrictExpanded", "DistrictWithdrawn"})
-RECORDS = frozenset({"operator", "admin"})
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """A login's ledger role and, for an operator, the provinces and districts it records in."""
-
-    login: str
-    role: str
-    provinces: frozenset[str] = frozenset()
-    districts: frozenset[str] = frozenset()
-
-    def covers(self, district: str | None) -> bool:
-        if self.role == "admin":
-            return True
-        return district is not None and (district in self.districts
-                                         or district[:2] in self.provinces)
-
-    def describe(self) -> str:
-        """`province 17`, `provinces 01, 02; district 0301`, `everywhere`, `nowhere`."""
-        if self.role == "admin":
-            return "everywhere"
-        parts = [f"{_plural('province', self.provinces)} {', '.join(sorted(self.provinces))}"
-                 if self.provinces else "",
-                 f"{_plural('district', self.districts)} {', '.join(sorted(self.districts))}"
-                 if self.districts else ""]
-        return "; ".join(p for p in parts if p) or "nowhere"
-
+__all__ = ["ROLES", "Scope", "check"]
 
 def check(scope: Scope | None, event: str, kind: str | None, district: str | None,
           before: str | None) -> None:
@@ -77,7 +47,3 @@ def _require(scope: Scope, district: str | None, lead: str) -> None:
         raise RuleViolation(None, f"{lead}district {district or '(none)'} is outside your scope "
                             f"({scope.login}: {scope.describe()})",
                             field="district")
-
-
-def _plural(word: str, items: frozenset[str]) -> str:
-    return word + ("s" if len(items) > 1 else "")

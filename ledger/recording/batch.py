@@ -162,12 +162,14 @@ class Batch:
             for line, event, kind, district, before in rulebook.placed():
                 try:
                     access.check(scope, event, kind, district, before)
-                except RuleViolation as outside:
-                    self.refusals.add(FieldError(Origin(self.source, line), outside.field,
-                                                 str(outside)))
+                except RuleViolation as refused:
+                    self.refusals.add(FieldError(Origin(self.source, line), refused.field,
+                                                 str(refused)))
+        outside = {refusal.origin.line for refusal in self.refusals}  # one reason per line
         for broken in rulebook.violations():
-            self.refusals.add(FieldError(Origin(self.source, broken.line), broken.field,
-                                         broken.reason))
+            if broken.line not in outside:
+                self.refusals.add(FieldError(Origin(self.source, broken.line), broken.field,
+                                             broken.reason))
         self.refusals.kept.sort(key=lambda refusal: refusal.origin.line)
         return rulebook
 

@@ -7,7 +7,7 @@ SELECT t.seq, CASE WHEN t.event = 'PaymentRecorded' THEN 6 ELSE 4 END AS rule,
     'beneficiary' AS field,
     'beneficiary ' || q(t.beneficiary) || ' was never enrolled in ' || q(t.programme) AS message,
     NULL AS contradicts, 20 AS precedence, NULL AS also
-FROM timeline t
+FROM facts t
 WHERE t.line IS NOT NULL AND t.kind = 'enrolment'
     AND t.event IN ('BeneficiaryTransferred', 'BeneficiaryExited', 'PaymentRecorded')
     AND NOT EXISTS (

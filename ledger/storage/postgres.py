@@ -14,9 +14,9 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg import sql
 from psycopg.rows import tuple_row
 
-from ledger.access.scope import RECORDS, Scope
 from ledger.storage.errors import AccessRefused
 from ledger.storage.postgres_reader import PostgresReader
+from ledger.storage.scope import RECORDS, Scope
 from ledger.storage.session import (
     GENESIS,
     Key,
