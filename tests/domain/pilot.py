@@ -10,9 +10,9 @@ import datetime as dt
 import decimal
 from collections.abc import Iterable
 
-from ledger.domain.enrolment import Enrolment
-from ledger.domain.programme import Programme
-from ledger.domain.timeline import Meta, Timeline
+from reference.enrolment import Enrolment
+from reference.programme import Programme
+from reference.timeline import Meta, Timeline
 
 RECORDED = dt.datetime(2025, 1, 15, 9, 0, tzinfo=dt.UTC)
 SANAMXAY = "1703"

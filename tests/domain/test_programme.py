@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from pilot import NONG, SANAMXAY, XAYSETTHA, day, enrol, meta, pay, pilot, register
+from reference.programme import Programme
 
 from ledger.domain.errors import RuleViolation
-from ledger.domain.programme import Programme
 
 
 def test_a_cash_programme_is_paid_in_lak_unless_told_otherwise() -> None:
