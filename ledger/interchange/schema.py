@@ -206,6 +206,8 @@ def id_problem(content: str) -> str | None:
     or separator character other than the plain space, and its letters come from one script
     (so a Cyrillic 'а' cannot stand in for a Latin 'a').
     """
+    if content.isascii() and content.isprintable():
+        return None  # printable ASCII: in NFC, visible, and its letters all Latin
     if unicodedata.normalize("NFC", content) != content:
         return "is not in Unicode NFC (normalise it first)"
     scripts: set[str] = set()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from itertools import islice
 
 import pyarrow as pa
@@ -99,20 +100,23 @@ class Batch:
             identities = [fact.identity() for fact in facts]
             known = self.touched.look_up(facts, [event_id for event_id, _ in identities])
             taken = iter(zip(facts, identities, strict=True))
+            kept = _Kept()
             for line in window:
                 if isinstance(line, Fact):
                     fact, (event_id, digest) = next(taken)
                     try:
-                        self._take(fact, event_id, digest, known)
+                        self._take(fact, event_id, digest, known, kept)
                     except RuleViolation as violation:
                         self.refusals.add(FieldError(fact.origin, violation.field, str(violation)))
                 else:
                     self.refusals.extend(line)
-            self.columns.seal()
+            self.columns.add(kept.facts, kept.seqs, kept.event_ids, kept.digests, kept.days,
+                             kept.operators, kept.owners)
             if self.progress:
                 self.progress(len(window))
 
-    def _take(self, fact: Fact, event_id: str, digest: str, known: dict[str, Key]) -> None:
+    def _take(self, fact: Fact, event_id: str, digest: str, known: dict[str, Key],
+              kept: _Kept) -> None:
         recorded = known.get("id:" + event_id)
         if recorded is not None:
             if recorded.digest != digest:
@@ -140,8 +144,13 @@ class Batch:
             target = known.get("id:" + fields["retracts"])
             owner = target.originator_id.hex if target is not None else None
         self.seq += 1
-        self.columns.add(fact, self.seq, event_id, digest, stamped.date(),
-                         fact.operator or self.operator, owner)
+        kept.facts.append(fact)
+        kept.seqs.append(self.seq)
+        kept.event_ids.append(event_id)
+        kept.digests.append(digest)
+        kept.days.append(stamped.date())
+        kept.operators.append(fact.operator or self.operator)
+        kept.owners.append(owner)
         if self.clock.historical:
             self.stamps.append(stamped)
 
@@ -172,6 +181,19 @@ class Batch:
                                              broken.reason))
         self.refusals.kept.sort(key=lambda refusal: refusal.origin.line)
         return rulebook
+
+
+@dataclass
+class _Kept:
+    """The lines of a window to record, with what the batch gave each (columns.py)."""
+
+    facts: list[Fact] = field(default_factory=list)
+    seqs: list[int] = field(default_factory=list)
+    event_ids: list[str] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)
+    days: list[dt.date] = field(default_factory=list)
+    operators: list[str] = field(default_factory=list)
+    owners: list[str | None] = field(default_factory=list)
 
 
 def _payment_key(programme: str, payment: str) -> str:

@@ -35,64 +35,48 @@ class FileColumns:
 
     def __init__(self) -> None:
         self.batches: list[pa.RecordBatch] = []
-        self._open: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
         self.count = 0
 
-    def add(self, fact: Fact, seq: int, event_id: str, digest: str, recorded_day: dt.date,
-            operator: str, owner: str | None) -> None:
-        """One fact; `owner` is the recorded timeline a reversal or a retraction joins."""
-        fields = fact.fields
-        event = fact.event
-        programme = fields.get("programme")
-        beneficiary = fields.get("beneficiary")
-        kind: str | None
-        timeline: str | None
-        if event in _PROGRAMME_EVENTS:
-            kind, timeline = "programme", programme_id(programme).hex
-        elif beneficiary is not None:
-            kind, timeline = "enrolment", enrolment_id(programme, beneficiary).hex
-        else:  # a reversal or a retraction: the timeline of what it names
-            kind, timeline = ("enrolment" if event == "PaymentReversed" else None), owner
-        amount = fields.get("amount")
-        o = self._open
-        o["seq"].append(seq)
-        o["line"].append(fact.origin.line)
-        o["kind"].append(kind)
-        o["timeline"].append(timeline)
-        o["event"].append(event)
-        o["event_id"].append(event_id)
-        o["digest"].append(digest)
-        o["programme"].append(programme)
-        o["beneficiary"].append(beneficiary)
-        o["district"].append(fields.get("district"))
-        o["sex"].append(fields.get("sex"))
-        o["household"].append(fields.get("household"))
-        o["name"].append(fields.get("name"))
-        o["benefit"].append(fields.get("benefit"))
-        o["currency"].append(fields.get("currency"))
-        o["payment"].append(fields.get("payment"))
-        o["amount"].append(None if amount is None else str(amount))
-        o["period"].append(fields.get("period"))
-        o["reason"].append(fields.get("reason"))
-        o["retracts"].append(fields.get("retracts"))
-        o["operator"].append(operator)
-        o["note"].append(fact.note)
-        o["effective_date"].append(fact.effective_date)
-        o["recorded_day"].append(recorded_day)
-        o["birth_date"].append(fields.get("birth_date"))
-        self.count += 1
-
-    def seal(self) -> None:
-        """Turn the lines added since the last seal into one record batch."""
-        if not self._open["seq"]:
+    def add(self, facts: list[Fact], seqs: list[int], event_ids: list[str], digests: list[str],
+            recorded_days: list[dt.date], operators: list[str], owners: list[str | None]) -> None:
+        """A window's facts, with what the batch gave each; an owner is the recorded timeline
+        a reversal or a retraction joins."""
+        if not facts:
             return
+        fields = [fact.fields for fact in facts]
+        events = [fact.event for fact in facts]
+        programmes = [f.get("programme") for f in fields]
+        beneficiaries = [f.get("beneficiary") for f in fields]
+        kinds: list[str | None] = []
+        timelines: list[str | None] = []
+        for event, programme, beneficiary, owner in zip(events, programmes, beneficiaries, owners,
+                                                        strict=True):
+            if event in _PROGRAMME_EVENTS:
+                kinds.append("programme")
+                timelines.append(programme_id(programme).hex)
+            elif beneficiary is not None:
+                kinds.append("enrolment")
+                timelines.append(enrolment_id(programme, beneficiary).hex)
+            else:  # a reversal or a retraction: the timeline of what it names
+                kinds.append("enrolment" if event == "PaymentReversed" else None)
+                timelines.append(owner)
+        columns: dict[str, list[Any]] = {
+            "seq": seqs, "line": [fact.origin.line for fact in facts], "kind": kinds,
+            "timeline": timelines, "event": events, "event_id": event_ids, "digest": digests,
+            "programme": programmes, "beneficiary": beneficiaries,
+            "amount": [None if (a := f.get("amount")) is None else str(a) for f in fields],
+            "operator": operators, "note": [fact.note for fact in facts],
+            "effective_date": [fact.effective_date for fact in facts],
+            "recorded_day": recorded_days,
+        }
+        for name in ("district", "sex", "household", "name", "benefit", "currency", "payment",
+                     "period", "reason", "retracts", "birth_date"):
+            columns[name] = [f.get(name) for f in fields]
         self.batches.append(pa.record_batch(
-            [pa.array(self._open[name], type=SCHEMA.field(name).type) for name in SCHEMA.names],
+            [pa.array(columns[name], type=SCHEMA.field(name).type) for name in SCHEMA.names],
             schema=SCHEMA,
         ))
-        for values in self._open.values():
-            values.clear()
+        self.count += len(facts)
 
     def table(self) -> pa.Table:
-        self.seal()
         return pa.Table.from_batches(self.batches, schema=SCHEMA)
