@@ -158,6 +158,7 @@ class Batch:
 
     def _check(self) -> Rulebook:
         file_lines = self.columns.table()
+        self.columns.batches.clear()  # the rulebook's database holds them from here on
         rulebook = Rulebook(
             file_lines,
             self.touched.stored_rows(file_lines, {repeat[2] for repeat in self.repeats}),

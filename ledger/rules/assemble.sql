@@ -27,7 +27,9 @@ SELECT seq, line, kind, timeline, event, event_id, effective_date, recorded_day,
                                 WHERE event = 'ProgrammeRegistered') r
         WHERE r.programme = f.programme ORDER BY r.seq LIMIT 1))
     ELSE currency END AS currency,
-    payment, retracts
+    payment, retracts,
+    -- what only storing the line needs
+    digest, sex, household, name, amount, period, reason, operator, note
 FROM file_lines f;
 
 -- A reversal joins the timeline of the payment it names (recorded, or a line of the file).
@@ -61,6 +63,14 @@ FROM (
 WHERE lines.event = 'EventRetracted' AND target.event_id = lines.retracts;
 
 CREATE OR REPLACE TEMP TABLE timeline AS
-SELECT *, CAST(date_diff('day', DATE '1900-01-01', effective_date) AS BIGINT) * 1000000000000
-    + seq AS moment
+SELECT seq, line, kind, timeline, event, event_id, effective_date, recorded_day, programme,
+    beneficiary, district, birth_date, benefit, currency, payment, retracts,
+    CAST(date_diff('day', DATE '1900-01-01', effective_date) AS BIGINT) * 1000000000000
+        + seq AS moment
 FROM (SELECT * FROM stored UNION ALL BY NAME SELECT * FROM lines);
+
+-- Each recorded timeline's last version (the file's lines follow it).
+CREATE OR REPLACE TEMP TABLE versions AS
+SELECT originator AS timeline, count(*) AS version FROM stored_rows GROUP BY originator;
+
+DROP TABLE stored;

@@ -13,7 +13,7 @@ SELECT retracts AS event_id, min(seq) AS seq FROM timeline
 WHERE event = 'EventRetracted' AND retracts IS NOT NULL
 GROUP BY retracts;
 
-CREATE OR REPLACE TEMP TABLE facts AS
+CREATE OR REPLACE TEMP VIEW facts AS
 SELECT t.* FROM timeline t ANTI JOIN retracted r ON t.event_id = r.event_id
 WHERE t.event <> 'EventRetracted';
 

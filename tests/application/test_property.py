@@ -68,6 +68,13 @@ class State:
     active: dict[tuple[str, str], str] = field(default_factory=dict)  # (programme, beneficiary)
     payments: dict[tuple[str, str], bool] = field(default_factory=dict)  # -> reversed
     last_day: str = FIRST_DAY.isoformat()
+    covered_today: set[tuple[str, str]] = field(default_factory=set)  # at some moment of the day
+
+    def end_of_day(self) -> str | None:
+        for (programme, beneficiary), district in sorted(self.active.items()):
+            if (programme, district) not in self.covered:
+                return f"rule 5: ({programme}, {beneficiary}) active in uncovered {district}"
+        return None
 
     def apply(self, e: Line) -> str | None:
         kind, programme = e["event"], e.get("programme")
@@ -88,13 +95,11 @@ class State:
         elif kind == "DistrictWithdrawn":
             if place not in self.covered:
                 return f"rule 2: {place} withdrawn while not covered"
-            if any(p == programme and d == e["district"] for (p, _), d in self.active.items()):
-                return f"rule 5: {place} withdrawn while a beneficiary is active there"
             self.covered.remove(place)
         elif kind == "BeneficiaryEnrolled":
             if who in self.active:
                 return f"rule 3: {who} enrolled while active"
-            if place not in self.covered:
+            if place not in self.covered_today:
                 return f"rule 3: {who} enrolled in {place}, not covered"
             if e.get("birth_date") and e["birth_date"] > e["effective_date"]:
                 return f"rule 9: {who} born after the enrolment"
@@ -102,7 +107,7 @@ class State:
         elif kind == "BeneficiaryTransferred":
             if who not in self.active:
                 return f"rule 4: {who} transferred while not active"
-            if place not in self.covered or self.active[who] == e["district"]:
+            if place not in self.covered_today or self.active[who] == e["district"]:
                 return f"rule 4: {who} transferred to {place}"
             self.active[who] = e["district"]
         elif kind == "BeneficiaryExited":
@@ -130,13 +135,28 @@ class State:
 
 
 def replay(facts: list[Fact]) -> tuple[State, str | None]:
-    """Replay facts in order of (effective_date, position): the state, and the first broken rule."""
+    """Replay facts in order of (effective_date, position): the state, and the first broken rule.
+
+    Rules 3–5 are day by day (SPEC §3): a district is covered on a day if it is at some moment
+    of it (covered when the day begins, or expanded that day), and what must hold is the state
+    at the end of each day: every active beneficiary's district covered.
+    """
     state = State()
+    expanded = {(f.day, f.line["programme"], f.line["district"]) for f in facts
+                if f.line["event"] == "DistrictExpanded"}
+    day: str | None = None
     for fact in sorted(facts, key=lambda f: (f.day, f.position)):
+        if fact.day != day:
+            broken = state.end_of_day()
+            if broken is not None:
+                return state, broken
+            day = fact.day
+            state.covered_today = set(state.covered) | {
+                (p, d) for (on, p, d) in expanded if on == day}
         broken = state.apply(fact.line)
         if broken is not None:
             return state, broken
-    return state, None
+    return state, state.end_of_day()
 
 
 def broken_rule(facts: list[Fact]) -> str | None:
