@@ -33,7 +33,7 @@ from ledger.errors import BatchRefused
 from ledger.facts import Fact, Origin
 from ledger.interchange.schema import FieldError
 from ledger.recording.clock import Clock
-from ledger.recording.columns import FileColumns
+from ledger.recording.columns import columns
 from ledger.recording.receipt import Receipt
 from ledger.recording.rulebook import REPEATS, TAKEN, Rulebook
 from ledger.recording.stage import Stager
@@ -57,7 +57,7 @@ class Batch:
         self.refusals = Refusals()
         self.receipt = Receipt()
         self.clock = Clock(now, recorded_at(session.last_state()), historical=historical)
-        self.columns = FileColumns()
+        self.rulebook = Rulebook()
         self.touched = Touched(session)
         self.taken: list[tuple[str, str, str]] = []  # (programme, payment, event id) recorded
         self.repeats: list[tuple[int, int, str, str]] = []  # repeated payments naming a currency
@@ -71,18 +71,17 @@ class Batch:
         # collector would re-scan them over and over for nothing.
         collecting = gc.isenabled()
         gc.disable()
+        rulebook = self.rulebook
         try:
             self._read(lines)
-            rulebook = self._check()
-            try:
-                if not self.refusals and self.columns.count:
-                    self.session.write_behind()
-                    stamps = self.stamps if self.clock.historical else None
-                    Stager(self.session, self.receipt, self.clock.live, stamps).stage(
-                        rulebook.recorded())
-            finally:
-                rulebook.close()
+            self._check()
+            if not self.refusals and rulebook.count:
+                self.session.write_behind()
+                stamps = self.stamps if self.clock.historical else None
+                Stager(self.session, self.receipt, self.clock.live, stamps).stage(
+                    rulebook.recorded())
         finally:
+            rulebook.close()
             if collecting:
                 gc.enable()
         if self.refusals:
@@ -110,8 +109,9 @@ class Batch:
                         self.refusals.add(FieldError(fact.origin, violation.field, str(violation)))
                 else:
                     self.refusals.extend(line)
-            self.columns.add(kept.facts, kept.seqs, kept.event_ids, kept.digests, kept.days,
-                             kept.operators, kept.owners)
+            if kept.facts:
+                self.rulebook.take(columns(kept.facts, kept.seqs, kept.event_ids, kept.digests,
+                                           kept.days, kept.operators, kept.owners))
             if self.progress:
                 self.progress(len(window))
 
@@ -156,12 +156,10 @@ class Batch:
 
     # -- 2. checking ---------------------------------------------------------------------------
 
-    def _check(self) -> Rulebook:
-        file_lines = self.columns.table()
-        self.columns.batches.clear()  # the rulebook's database holds them from here on
-        rulebook = Rulebook(
-            file_lines,
-            self.touched.stored_rows(file_lines, {repeat[2] for repeat in self.repeats}),
+    def _check(self) -> None:
+        rulebook = self.rulebook
+        rulebook.check(
+            self.touched.stored_rows(rulebook.named(), {repeat[2] for repeat in self.repeats}),
             pa.Table.from_pylist([dict(zip(TAKEN.names, t, strict=True)) for t in self.taken],
                                  schema=TAKEN),
             pa.Table.from_pylist([dict(zip(REPEATS.names, r, strict=True))
@@ -181,7 +179,6 @@ class Batch:
                 self.refusals.add(FieldError(Origin(self.source, broken.line), broken.field,
                                              broken.reason))
         self.refusals.kept.sort(key=lambda refusal: refusal.origin.line)
-        return rulebook
 
 
 @dataclass

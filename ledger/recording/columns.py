@@ -1,7 +1,7 @@
-"""The lines of a file, kept column by column (Arrow) until the file is checked and recorded.
+"""The lines of a file as columns: each window of lines becomes one Arrow record batch.
 
-A national file has millions of lines; as Python objects they would not fit in memory, as
-columns they take a few hundred bytes each. Each window of lines becomes one Arrow record batch.
+A national file has millions of lines; as Python objects they would not fit in memory. Each
+window's batch goes to the rulebook's database (rulebook.py), which keeps the whole file.
 """
 
 from __future__ import annotations
@@ -30,53 +30,41 @@ SCHEMA = pa.schema([
 _PROGRAMME_EVENTS = frozenset({"ProgrammeRegistered", "DistrictExpanded", "DistrictWithdrawn"})
 
 
-class FileColumns:
-    """The facts of one file, in file order, as Arrow record batches."""
-
-    def __init__(self) -> None:
-        self.batches: list[pa.RecordBatch] = []
-        self.count = 0
-
-    def add(self, facts: list[Fact], seqs: list[int], event_ids: list[str], digests: list[str],
-            recorded_days: list[dt.date], operators: list[str], owners: list[str | None]) -> None:
-        """A window's facts, with what the batch gave each; an owner is the recorded timeline
-        a reversal or a retraction joins."""
-        if not facts:
-            return
-        fields = [fact.fields for fact in facts]
-        events = [fact.event for fact in facts]
-        programmes = [f.get("programme") for f in fields]
-        beneficiaries = [f.get("beneficiary") for f in fields]
-        kinds: list[str | None] = []
-        timelines: list[str | None] = []
-        for event, programme, beneficiary, owner in zip(events, programmes, beneficiaries, owners,
-                                                        strict=True):
-            if event in _PROGRAMME_EVENTS:
-                kinds.append("programme")
-                timelines.append(programme_id(programme).hex)
-            elif beneficiary is not None:
-                kinds.append("enrolment")
-                timelines.append(enrolment_id(programme, beneficiary).hex)
-            else:  # a reversal or a retraction: the timeline of what it names
-                kinds.append("enrolment" if event == "PaymentReversed" else None)
-                timelines.append(owner)
-        columns: dict[str, list[Any]] = {
-            "seq": seqs, "line": [fact.origin.line for fact in facts], "kind": kinds,
-            "timeline": timelines, "event": events, "event_id": event_ids, "digest": digests,
-            "programme": programmes, "beneficiary": beneficiaries,
-            "amount": [None if (a := f.get("amount")) is None else str(a) for f in fields],
-            "operator": operators, "note": [fact.note for fact in facts],
-            "effective_date": [fact.effective_date for fact in facts],
-            "recorded_day": recorded_days,
-        }
-        for name in ("district", "sex", "household", "name", "benefit", "currency", "payment",
-                     "period", "reason", "retracts", "birth_date"):
-            columns[name] = [f.get(name) for f in fields]
-        self.batches.append(pa.record_batch(
-            [pa.array(columns[name], type=SCHEMA.field(name).type) for name in SCHEMA.names],
-            schema=SCHEMA,
-        ))
-        self.count += len(facts)
-
-    def table(self) -> pa.Table:
-        return pa.Table.from_batches(self.batches, schema=SCHEMA)
+def columns(facts: list[Fact], seqs: list[int], event_ids: list[str], digests: list[str],
+            recorded_days: list[dt.date], operators: list[str],
+            owners: list[str | None]) -> pa.RecordBatch:
+    """A window's facts as one record batch, with what the batch gave each; an owner is the
+    recorded timeline a reversal or a retraction joins."""
+    fields = [fact.fields for fact in facts]
+    events = [fact.event for fact in facts]
+    programmes = [f.get("programme") for f in fields]
+    beneficiaries = [f.get("beneficiary") for f in fields]
+    kinds: list[str | None] = []
+    timelines: list[str | None] = []
+    for event, programme, beneficiary, owner in zip(events, programmes, beneficiaries, owners,
+                                                    strict=True):
+        if event in _PROGRAMME_EVENTS:
+            kinds.append("programme")
+            timelines.append(programme_id(programme).hex)
+        elif beneficiary is not None:
+            kinds.append("enrolment")
+            timelines.append(enrolment_id(programme, beneficiary).hex)
+        else:  # a reversal or a retraction: the timeline of what it names
+            kinds.append("enrolment" if event == "PaymentReversed" else None)
+            timelines.append(owner)
+    named: dict[str, list[Any]] = {
+        "seq": seqs, "line": [fact.origin.line for fact in facts], "kind": kinds,
+        "timeline": timelines, "event": events, "event_id": event_ids, "digest": digests,
+        "programme": programmes, "beneficiary": beneficiaries,
+        "amount": [None if (a := f.get("amount")) is None else str(a) for f in fields],
+        "operator": operators, "note": [fact.note for fact in facts],
+        "effective_date": [fact.effective_date for fact in facts],
+        "recorded_day": recorded_days,
+    }
+    for name in ("district", "sex", "household", "name", "benefit", "currency", "payment",
+                 "period", "reason", "retracts", "birth_date"):
+        named[name] = [f.get(name) for f in fields]
+    return pa.record_batch(
+        [pa.array(named[name], type=SCHEMA.field(name).type) for name in SCHEMA.names],
+        schema=SCHEMA,
+    )

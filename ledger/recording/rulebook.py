@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from ledger.codec.fields import json_path
 from ledger.domain.errors import RuleViolation
+from ledger.recording.columns import SCHEMA
 from ledger.rules import RULES, sql
 
 STORED = pa.schema([("seq", pa.int64()), ("originator", pa.string()), ("topic", pa.string()),
@@ -54,21 +55,61 @@ class Violation:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class Named:
+    """What a file's lines name that the store may hold (touched.py gathers it)."""
+
+    timelines: set[str]
+    programmes: set[str]
+    withdrawn: list[tuple[str, str]]  # (programme, district)
+    retracts: set[str]
+    own: dict[str, tuple[str, str | None]]  # a line's id -> its programme, district (programme events)
+
+
 class Rulebook:
     """One file's timeline in DuckDB, checked rule by rule."""
 
-    def __init__(self, file_lines: pa.Table, stored_rows: pa.Table, taken: pa.Table,
-                 repeats: pa.Table):
+    def __init__(self) -> None:
         self.db = _connection()
+        self.db.register("empty_lines", SCHEMA.empty_table())
+        self.db.execute("CREATE OR REPLACE TEMP TABLE file_lines AS SELECT * FROM empty_lines")
+        self.db.unregister("empty_lines")
+        self.count = 0
+
+    def take(self, lines: pa.RecordBatch) -> None:
+        """A window of the file's lines (columns.py), kept by the database (which spills)."""
+        self.db.register("window_lines", lines)
+        self.db.execute("INSERT INTO file_lines SELECT * FROM window_lines")
+        self.db.unregister("window_lines")
+        self.count += lines.num_rows
+
+    def named(self) -> Named:
+        def values(column: str) -> set[str]:
+            rows = self.db.execute(f"SELECT DISTINCT {column} FROM file_lines "
+                                   f"WHERE {column} IS NOT NULL").fetchall()
+            return {row[0] for row in rows}
+
+        retracts = values("retracts")
+        own = {event_id: (programme, district) for event_id, programme, district in self.db.execute(
+            "SELECT f.event_id, f.programme, f.district FROM file_lines f "
+            "JOIN (SELECT DISTINCT retracts FROM file_lines) r ON r.retracts = f.event_id "
+            "WHERE f.event IN ('ProgrammeRegistered', 'DistrictExpanded')").fetchall()}
+        withdrawn = self.db.execute(
+            "SELECT DISTINCT programme, district FROM file_lines WHERE event = 'DistrictWithdrawn'"
+        ).fetchall()
+        return Named(values("timeline"), values("programme"), withdrawn, retracts, own)
+
+    def check(self, stored_rows: pa.Table, taken: pa.Table, repeats: pa.Table) -> None:
+        """Assemble the timeline of the file and what the rules read of it."""
         # For a few lines the optimiser costs more than it saves (a third of a command's time);
         # its plans matter only for a large timeline.
-        small = file_lines.num_rows + stored_rows.num_rows <= SMALL
+        small = self.count + stored_rows.num_rows <= SMALL
         self.db.execute("PRAGMA disable_optimizer" if small else "PRAGMA enable_optimizer")
-        for name, table in zip(_INPUTS, (file_lines, stored_rows, taken, repeats), strict=True):
+        for name, table in (("stored_rows", stored_rows), ("taken_payments", taken),
+                            ("repeats", repeats)):
             self.db.register(name, table)
         self.db.execute(_ASSEMBLE)
-        for name in ("file_lines", "stored_rows"):  # copied into the database: let them go
-            self.db.unregister(name)
+        self.db.unregister("stored_rows")  # copied into the database: let it go
         self.db.execute(sql("timeline"))
 
     def violations(self) -> Iterator[Violation]:
@@ -113,7 +154,6 @@ class Rulebook:
 
 SMALL = 2_000  # rows of a timeline checked without the query optimiser
 MEMORY_LIMIT = "1GB"  # the rulebook's share of the 2 GB an import may use (SPEC §9)
-_INPUTS = ("file_lines", "stored_rows", "taken_payments", "repeats")
 _local = threading.local()
 
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from ledger.domain.ids import programme_id
 from ledger.facts import Fact
-from ledger.recording.rulebook import STORED
+from ledger.recording.rulebook import STORED, Named
 from ledger.storage.session import Key, Session
 
 
@@ -47,13 +47,13 @@ class Touched:
                 self.owners.add(value.originator_id.hex)
         return found
 
-    def stored_rows(self, file_lines: pa.Table, programmes: Iterable[str] = ()) -> pa.Table:
+    def stored_rows(self, named: Named, programmes: Iterable[str] = ()) -> pa.Table:
         """The stored events of every timeline the file touches, and of `programmes` (seq:
         recording order)."""
         if self.empty:
             return STORED.empty_table()
-        wanted = {*file_lines.column("timeline").drop_null().unique().to_pylist(), *self.owners}
-        codes = {*file_lines.column("programme").drop_null().unique().to_pylist(), *programmes}
+        wanted = {*named.timelines, *self.owners}
+        codes = {*named.programmes, *programmes}
         wanted |= {programme_id(code).hex for code in codes}
         loaded = self._load(wanted)
         # The programmes of recorded timelines the file joins, and what a withdrawal or a
@@ -62,7 +62,7 @@ class Touched:
         more = {programme_id(code).hex for code in codes} - loaded.keys()
         loaded |= self._load(more)
         occupants: set[UUID] = set()
-        for programme, districts in self._uncovering(file_lines, loaded):
+        for programme, districts in self._uncovering(named, loaded):
             occupants |= self.session.placements(programme, districts)
         loaded |= self._load({i.hex for i in occupants} - loaded.keys())
         seq, originators, topics, texts = [], [], [], []
@@ -83,36 +83,19 @@ class Touched:
         return {i.hex: [(e.topic, e.state) for e in events]
                 for i, events in self.session.load(ids).items()}
 
-    def _uncovering(self, file_lines: pa.Table,
-                    loaded: dict[str, list[tuple[str, bytes]]]) -> list[tuple[str, set[str] | None]]:
+    def _uncovering(self, named: Named, loaded: dict[str, list[tuple[str, bytes]]]
+                    ) -> list[tuple[str, set[str] | None]]:
         """(programme, districts) whose occupants must stay covered (None: every district)."""
-        found: list[tuple[str, set[str] | None]] = []
-        events = file_lines.column("event").to_pylist()
-        programmes = file_lines.column("programme").to_pylist()
-        districts = file_lines.column("district").to_pylist()
-        retracts = file_lines.column("retracts").to_pylist()
-        targets = {r for r in retracts if r is not None}
-        by_id: dict[str, dict[str, str]] = {}
-        for event_id, event, programme, district in zip(
-            file_lines.column("event_id").to_pylist(), events, programmes, districts, strict=True
-        ):
-            if event_id in targets and event in ("ProgrammeRegistered", "DistrictExpanded"):
-                by_id[event_id] = {"programme": programme} | (
-                    {"district": district} if district else {})
-        if targets:
+        found: list[tuple[str, set[str] | None]] = [(p, {d}) for p, d in named.withdrawn]
+        targets: dict[str, tuple[str, str | None]] = dict(named.own)
+        if named.retracts:
             for rows in loaded.values():
                 for topic, state in rows:
                     if ":Programme." in topic:
                         values = orjson.loads(state)
-                        if values["event_id"] in targets:
-                            by_id[values["event_id"]] = values
-        for event, programme, district, target in zip(events, programmes, districts, retracts,
-                                                      strict=True):
-            if event == "DistrictWithdrawn":
-                found.append((programme, {district}))
-            elif event == "EventRetracted" and target in by_id:
-                named = by_id[target]
-                found.append((named["programme"],
-                              {named["district"]} if "district" in named else None))
+                        if values["event_id"] in named.retracts:
+                            targets[values["event_id"]] = (values["programme"],
+                                                           values.get("district"))
+        for programme, district in targets.values():
+            found.append((programme, {district} if district else None))
         return found
-

@@ -23,6 +23,7 @@ from eventlog import (
     record,
     refused,
     registered,
+    retracted,
     write_jsonl,
 )
 
@@ -81,6 +82,33 @@ def test_lines_of_one_day_keep_their_file_order(ledger: Ledger) -> None:
                        exited("B-2", on="2021-09-01"), paid("B-2", "P-2", on="2021-09-01"))
 
     assert_refusal(only(refusals), line=3, field="beneficiary", rule=6)
+
+
+def test_a_file_may_retract_a_line_of_its_own(ledger: Ledger) -> None:
+    record(ledger, *pilot())
+
+    receipt = record(ledger, enrolled("B-1", SANAMXAY, id="typo"), retracted("typo"),
+                     enrolled("B-1", NONG, on="2021-06-21"))
+
+    assert receipt.count == 3
+
+
+def test_a_file_may_back_fill_a_finished_episode_before_a_recorded_one(ledger: Ledger) -> None:
+    record(ledger, *pilot(), enrolled("B-1", SANAMXAY, on="2022-01-10", id="later"))
+
+    # In any order: the exit first, then the enrolment it closes.
+    receipt = record(ledger, exited("B-1", on="2021-09-30"), enrolled("B-1", NONG, on="2021-07-01"))
+
+    assert receipt.count == 2
+
+
+def test_a_refused_line_names_the_line_of_the_same_file_it_contradicts(ledger: Ledger) -> None:
+    record(ledger, *pilot())
+
+    refusals = refused(ledger, enrolled("B-1", NONG, on="2021-07-01", id="second"),
+                       enrolled("B-1", SANAMXAY, on="2021-06-20", id="first"))
+
+    assert_refusal(only(refusals), line=1, field="beneficiary", rule=3, contradicts="first")
 
 
 def test_a_valid_batch_is_recorded_whole_at_consecutive_positions(ledger: Ledger) -> None:
