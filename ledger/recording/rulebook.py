@@ -152,7 +152,7 @@ class Rulebook:
             self.db.unregister(name)
 
 
-SMALL = 2_000  # rows of a timeline checked without the query optimiser
+SMALL = 2000  # rows of a timeline checked without the query optimiser
 MEMORY_LIMIT = "1GB"  # the rulebook's share of the 2 GB an import may use (SPEC §9)
 _local = threading.local()
 
