@@ -11,23 +11,26 @@ from typing import Any
 
 import pyarrow as pa
 
-from ledger.domain.ids import enrolment_id, programme_id
+from ledger.domain.ids import district_id, enrolment_id, programme_id
 from ledger.facts import Fact
 
 _TEXT = (
     "kind", "timeline", "event", "event_id", "digest", "programme", "beneficiary", "district",
     "sex", "household", "name", "benefit", "currency", "payment", "amount", "period", "reason",
-    "retracts", "operator", "note",
+    "retracts", "operator", "note", "province",
 )
+_LISTS = ("successors", "carved_from")  # a district's (SPEC §15)
 _DAYS = ("effective_date", "recorded_day", "birth_date")
 
 SCHEMA = pa.schema([
     ("seq", pa.int64()), ("line", pa.int32()),
     *((name, pa.string()) for name in _TEXT),
     *((name, pa.date32()) for name in _DAYS),
+    *((name, pa.list_(pa.string())) for name in _LISTS),
 ])
 
 _PROGRAMME_EVENTS = frozenset({"ProgrammeRegistered", "DistrictExpanded", "DistrictWithdrawn"})
+_DISTRICT_EVENTS = frozenset({"DistrictEstablished", "DistrictRenamed", "DistrictRetired"})
 
 
 class FileColumns:
@@ -54,6 +57,9 @@ class FileColumns:
             if event in _PROGRAMME_EVENTS:
                 kinds.append("programme")
                 timelines.append(programme_id(programme).hex)
+            elif event in _DISTRICT_EVENTS:  # one timeline per district code
+                kinds.append("district")
+                timelines.append(district_id(fields[len(kinds) - 1]["district"]).hex)
             elif beneficiary is not None:
                 kinds.append("enrolment")
                 timelines.append(enrolment_id(programme, beneficiary).hex)
@@ -70,8 +76,9 @@ class FileColumns:
             "recorded_day": recorded_days,
         }
         for name in ("district", "sex", "household", "name", "benefit", "currency", "payment",
-                     "period", "reason", "retracts", "birth_date"):
+                     "period", "reason", "retracts", "birth_date", "province", "successors"):
             columns[name] = [f.get(name) for f in fields]
+        columns["carved_from"] = [f.get("from") for f in fields]
         self.batches.append(pa.record_batch(
             [pa.array(columns[name], type=SCHEMA.field(name).type) for name in SCHEMA.names],
             schema=SCHEMA,

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from ledger.codec.fields import json_path
 from ledger.domain.errors import RuleViolation
+from ledger.geography import load_geography
 from ledger.rules import RULES, sql
 
 STORED = pa.schema([("seq", pa.int64()), ("originator", pa.string()), ("topic", pa.string()),
@@ -29,11 +30,11 @@ REPEATS = pa.schema([("seq", pa.int64()), ("line", pa.int32()), ("programme", pa
 
 
 _STORED_FIELDS = ("event_id", "effective_date", "programme", "beneficiary", "district", "benefit",
-                  "currency", "payment", "retracts")
+                  "currency", "payment", "retracts", "province", "successors", "carved_from")
 _ASSEMBLE = sql("assemble").replace(
     "{paths}", "[" + ", ".join(f"'{json_path(f)}'" for f in _STORED_FIELDS) + "]"
 )
-"""assemble.sql, with the stored fields' paths the codec gives (v[1] … v[9], in this order)."""
+"""assemble.sql, with the stored fields' paths the codec gives (v[1] … v[12], in this order)."""
 
 _VIOLATIONS = (
     "CREATE OR REPLACE TEMP TABLE violations AS SELECT row_number() OVER () AS vid, * FROM ("
@@ -61,6 +62,7 @@ class Rulebook:
             self.db.register(name, table)
         self.db.execute(_ASSEMBLE)
         self.db.execute(sql("timeline"))
+        self.db.execute(sql("districts"))
 
     def violations(self) -> Iterator[Violation]:
         """Every refused line of the file (in line order), each once."""
@@ -115,4 +117,15 @@ def _connection() -> duckdb.DuckDBPyConnection:
     found: duckdb.DuckDBPyConnection | None = getattr(_local, "db", None)
     if found is None:
         found = _local.db = duckdb.connect(config={"threads": 2})
+        _shipped_geography(found)
     return found
+
+
+def _shipped_geography(db: duckdb.DuckDBPyConnection) -> None:
+    """The reference geography as shipped, kept for the connection's life (SPEC §15: the state
+    before any geography event)."""
+    rows = load_geography().districts.values()
+    db.register("shipped_rows", pa.table({"district": [d.code for d in rows],
+                                          "province": [d.province for d in rows]}))
+    db.execute("CREATE TABLE shipped_districts AS SELECT * FROM shipped_rows")
+    db.unregister("shipped_rows")
