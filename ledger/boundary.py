@@ -129,14 +129,14 @@ def read_assignment(path: Path, occupied: Occupancy, old: str, into: tuple[str, 
             origin = Origin(source, reader.line_num)
             beneficiary = (row.get("beneficiary") or "").strip()
             target = (row.get("district") or "").strip()
-            programme = (row.get("programme") or "").strip() or None
+            only = (row.get("programme") or "").strip() or None
             if target not in into:
                 errors.append(FieldError(origin, "district", f"{target!r} is not among the "
                                          f"districts {old} goes to ({', '.join(into)})"))
                 continue
-            programmes = [programme] if programme else by_beneficiary.get(beneficiary, [])
-            if not programmes or (programme and (programme, beneficiary) not in active):
-                where = f" in {programme!r}" if programme else ""
+            programmes = [only] if only else by_beneficiary.get(beneficiary, [])
+            if not programmes or (only and (only, beneficiary) not in active):
+                where = f" in {only!r}" if only else ""
                 errors.append(FieldError(origin, "beneficiary",
                                          f"{beneficiary!r} is not active{where} in district "
                                          f"{old} on {on}"))
