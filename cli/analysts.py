@@ -18,6 +18,7 @@ from cli.main import cli
 from cli.output import format_option, render
 from ledger.storage.errors import StoredEventError
 from projections import queries
+from projections.geography import GEOGRAPHIES, on_map
 from projections.service import Projections
 from projections.tables import PROGRAMME_SUMMARY
 
@@ -31,6 +32,11 @@ def point_in_time_options(func: F) -> F:
         "--known-at", type=TIMESTAMP, metavar="T",
         help="As known at T: RFC 3339 with offset, or a date meaning the end of that day (UTC). "
         "Default: everything recorded so far.",
+    )(func)
+    func = click.option(
+        "--geography", type=click.Choice(GEOGRAPHIES), default="recorded", show_default=True,
+        help="Districts as recorded, or on today's map: a beneficiary in a district since "
+        "retired counts in the successor its retirement moved it to (SPEC §15).",
     )(func)
     return click.option(
         "--as-of", type=DATE, required=True, metavar="D", help="The date asked about (YYYY-MM-DD)."
@@ -60,7 +66,7 @@ def analysis_errors(func: F) -> F:
 @format_option
 @pass_settings
 @analysis_errors
-def counts(settings: Settings, as_of: dt.date, known_at: dt.datetime | None,
+def counts(settings: Settings, as_of: dt.date, known_at: dt.datetime | None, geography: str,
            programme: str | None, by: str, fmt: str) -> None:
     """Active beneficiaries as of a date, one row per group.
 
@@ -73,7 +79,8 @@ def counts(settings: Settings, as_of: dt.date, known_at: dt.datetime | None,
     columns = [c.strip() for c in by.split(",") if c.strip()]
     with projections_for(settings) as projections:
         when = projections.point_in_time(as_of, known_at)
-        rows = queries.counts(projections, when, by=columns, programme=programme)
+        with on_map(projections.connection, when, geography):
+            rows = queries.counts(projections, when, by=columns, programme=programme)
     # Names beside codes for people; scripts get the §5 columns only.
     shown = queries.shown_columns(columns) if fmt == "table" else columns
     show_table(rows, [*shown, "beneficiaries"], fmt, when.as_of, when.known_at)
@@ -85,7 +92,7 @@ def counts(settings: Settings, as_of: dt.date, known_at: dt.datetime | None,
 @format_option
 @pass_settings
 @analysis_errors
-def reach(settings: Settings, as_of: dt.date, known_at: dt.datetime | None,
+def reach(settings: Settings, as_of: dt.date, known_at: dt.datetime | None, geography: str,
           programme: str | None, fmt: str) -> None:
     """Each programme's reach as of a date: beneficiaries, districts and provinces.
 
@@ -95,7 +102,8 @@ def reach(settings: Settings, as_of: dt.date, known_at: dt.datetime | None,
     """
     with projections_for(settings) as projections:
         when = projections.point_in_time(as_of, known_at)
-        rows = queries.reach(projections, when, programme)
+        with on_map(projections.connection, when, geography):
+            rows = queries.reach(projections, when, programme)
     show_table(rows, REACH_COLUMNS, fmt, when.as_of, when.known_at)
 
 
@@ -107,11 +115,12 @@ def reach(settings: Settings, as_of: dt.date, known_at: dt.datetime | None,
               help="Extract every event from the store again before replaying.")
 @pass_settings
 @analysis_errors
-def replay(settings: Settings, as_of: dt.date, known_at: dt.datetime | None, out: Path,
-           rebuild: bool) -> None:
+def replay(settings: Settings, as_of: dt.date, known_at: dt.datetime | None, geography: str,
+           out: Path, rebuild: bool) -> None:
     """Write every table as of a date as Hive-partitioned Parquet.
 
-    Tables: beneficiary_counts, district_reach, programme_summary, payments, monthly, coverage.
+    Tables: beneficiary_counts, district_reach, programme_summary, payments, monthly, coverage,
+    districts.
     A replay for the same date replaces that date's files.
 
     \b
@@ -127,7 +136,8 @@ def replay(settings: Settings, as_of: dt.date, known_at: dt.datetime | None, out
             projections.rebuild(progress.extracted)
         progress.close()
         when = projections.point_in_time(as_of, known_at)
-        written = queries.replay(projections, when, out, on_table=progress.step)
+        with on_map(projections.connection, when, geography):
+            written = queries.replay(projections, when, out, on_table=progress.step)
     progress.close()
     rows = [{"table": w.table, "rows": w.rows, "file": str(w.path)} for w in written]
     click.echo(render(rows, ["table", "rows", "file"], "table"))

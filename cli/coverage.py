@@ -11,6 +11,7 @@ from cli.context import Settings, pass_settings
 from cli.main import cli
 from cli.output import format_option
 from projections import coverage as coverage_query
+from projections.geography import on_map
 
 
 @cli.command()
@@ -28,7 +29,7 @@ from projections import coverage as coverage_query
 @format_option
 @pass_settings
 @analysis_errors
-def coverage(settings: Settings, as_of: dt.date, known_at: dt.datetime | None,
+def coverage(settings: Settings, as_of: dt.date, known_at: dt.datetime | None, geography: str,
              programme: str | None, by: str, age_bands: str | None, fmt: str) -> None:
     """Coverage as of a date: beneficiaries / population, one row per group.
 
@@ -45,6 +46,7 @@ def coverage(settings: Settings, as_of: dt.date, known_at: dt.datetime | None,
     bands = [b.strip() for b in age_bands.split(",") if b.strip()] if age_bands else None
     with projections_for(settings) as projections:
         when = projections.point_in_time(as_of, known_at)
-        rows = coverage_query.coverage(projections, when, by=columns, programme=programme,
-                                       age_bands=bands)
+        with on_map(projections.connection, when, geography):
+            rows = coverage_query.coverage(projections, when, by=columns, programme=programme,
+                                           age_bands=bands)
     show_table(rows, coverage_query.columns(columns, names=fmt == "table"), fmt, when.as_of, when.known_at)

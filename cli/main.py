@@ -36,6 +36,7 @@ COMMAND_MODULES = {
     "checkpoint": "cli.checkpoints",
     "prove": "cli.checkpoints",
     "access": "cli.access",
+    "geography": "cli.geography",
 }
 
 

@@ -18,7 +18,7 @@ from ledger.geography import load_geography
 from ledger.storage.errors import StoredEventError
 from projections.sqlfiles import sql
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 LOCK_WAIT_S = 120.0  # another process updating the same projections holds the file this long at most
 MEMORY_LIMIT = "1536MB"  # DuckDB spills to disk beyond this: the whole process stays under 2 GB
 
@@ -291,13 +291,27 @@ def _prepare_queries(connection: duckdb.DuckDBPyConnection) -> None:
     )
     connection.register("geography_rows", districts)
     connection.execute(
-        "CREATE OR REPLACE TEMP TABLE geography AS "
+        "CREATE OR REPLACE TEMP TABLE shipped_geography AS "
         "SELECT CAST(district AS VARCHAR) AS district, CAST(province AS VARCHAR) AS province, "
         "CAST(province_name AS VARCHAR) AS province_name, "
         "CAST(district_name AS VARCHAR) AS district_name "
         "FROM geography_rows"
     )
     connection.unregister("geography_rows")
+    # SPEC §15: and the districts the ledger established (as far as the facts go).
+    connection.execute(
+        "CREATE OR REPLACE TEMP VIEW geography AS SELECT * FROM shipped_geography UNION ALL "
+        "SELECT f.district, arg_min(f.province, f.position), "
+        "arg_min(p.province_name, f.position), arg_min(f.name, f.position) "
+        "FROM facts f LEFT JOIN (SELECT DISTINCT province, province_name FROM shipped_geography) p "
+        "ON p.province = f.province "
+        "WHERE f.event = 'DistrictEstablished' "
+        "AND f.district NOT IN (SELECT district FROM shipped_geography) GROUP BY f.district"
+    )
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE district_map (originator UUID, district VARCHAR, "
+        "mapped VARCHAR)"
+    )  # empty: districts as recorded (projections/geography.py fills it for today's map)
     connection.execute(sql("macros"))
     connection.execute(
         "CREATE TEMP TABLE IF NOT EXISTS population (district VARCHAR, sex VARCHAR, "

@@ -24,7 +24,7 @@ class Table:
     ) -> pa.Table:
         """The table's rows as of `when`, for one programme or (None) all, in a fixed order."""
         text = sql(self.name)
-        parameters = when.parameters(programme)
+        parameters = {k: v for k, v in when.parameters(programme).items() if f"${k}" in text}
         if "$current" in text:
             parameters["current"] = _knows_everything(connection, when)
         return connection.sql(text, params=parameters).to_arrow_table()
@@ -119,7 +119,15 @@ COVERAGE = Table(
     ),
 )
 
+DISTRICTS = Table(
+    "districts",
+    "district (SPEC §15: every district of the geography, with its validity and successors)",
+    ("district", "province", "district_name", "valid_from", "valid_to", "exists_on_as_of",
+     "successors", "known_at"),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
-    for t in (BENEFICIARY_COUNTS, DISTRICT_REACH, PROGRAMME_SUMMARY, PAYMENTS, MONTHLY, COVERAGE)
+    for t in (BENEFICIARY_COUNTS, DISTRICT_REACH, PROGRAMME_SUMMARY, PAYMENTS, MONTHLY, COVERAGE,
+              DISTRICTS)
 }

@@ -28,6 +28,9 @@ def check(scope: Scope | None, event: str, kind: str | None, district: str | Non
         _programme_event(scope, event)
     if kind == "programme":
         _programme_event(scope, "a retraction of a programme event")
+    if kind == "district":  # SPEC §15: a boundary change is the ministry's, nationally
+        raise RuleViolation(None, f"{event} is a geography event: only an admin records it "
+                            f"({scope.login} is an operator)", field="event")
     if event == "BeneficiaryEnrolled":
         _require(scope, district, "")
         return

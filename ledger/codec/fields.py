@@ -30,6 +30,10 @@ PATHS: dict[str, tuple[str, ...]] = {
     "period": ("period",),
     "currency": ("currency",),
     "retracts": ("retracts",),
+    "province": ("province",),  # a district's (SPEC §15)
+    "name": ("name",),
+    "successors": ("successors",),  # lists of district codes
+    "carved_from": ("carved_from",),
 }
 """Each field (as the read side names it) → the keys leading to it in a stored state."""
 

@@ -1,4 +1,4 @@
-"""The domain: programmes and enrolments as bitemporal timelines of immutable events.
+"""The domain: programmes, enrolments and districts as bitemporal timelines of immutable events.
 
 Nothing in here knows about storage, files or the command line.
 """

@@ -1,4 +1,5 @@
-"""Stable aggregate ids: one programme per code, one enrolment per programme and beneficiary."""
+"""Stable aggregate ids: one programme per code, one enrolment per programme and beneficiary,
+one district per code."""
 
 from __future__ import annotations
 
@@ -12,6 +13,12 @@ _NAMESPACE = UUID("6f1d3c1e-7b1a-4f44-9a57-2f1c0f8d5e21")
 @lru_cache(maxsize=4096)
 def programme_id(programme: str) -> UUID:
     return uuid5(_NAMESPACE, f"programme:{programme}")
+
+
+@lru_cache(maxsize=4096)
+def district_id(district: str) -> UUID:
+    """One timeline per district code (SPEC §15: codes are never reused)."""
+    return uuid5(_NAMESPACE, f"district:{district}")
 
 
 @lru_cache(maxsize=1 << 16)  # a window's worth: ids are looked up again within a window

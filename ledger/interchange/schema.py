@@ -146,11 +146,34 @@ def timestamp(value: Any) -> dt.datetime:
 
 
 def _district(value: Any) -> str:
+    """A district code's shape. Whether the district exists on the fact's date is a rule over
+    the timeline (SPEC §15: districts are established and retired; ledger/rules/)."""
     code = _string(value)
-    if not re.fullmatch(r"\d{4}", code, re.ASCII):
+    if not _DISTRICT.match(code):
         raise Invalid(f"{code[:40]!r} is not a 4-digit district code")
-    if code not in load_geography():
-        raise Invalid(f"{code} is not a district of the ledger's geography")
+    return code
+
+
+_DISTRICT = re.compile(r"\d{4}\Z", re.ASCII)
+MAX_DISTRICTS = 50  # districts one is carved from, or succeeded by
+
+
+def _districts(value: Any) -> list[str]:
+    """A list of distinct district codes (not remembered: a list is not hashable)."""
+    if not isinstance(value, list):
+        raise Invalid(f"must be a list of district codes, not {_json_type(value)}")
+    if not 1 <= len(value) <= MAX_DISTRICTS:
+        raise Invalid(f"names {len(value)} districts; 1–{MAX_DISTRICTS}")
+    codes = [_district(code) for code in value]
+    if len(set(codes)) != len(codes):
+        raise Invalid("names a district twice")
+    return codes
+
+
+def _province(value: Any) -> str:
+    code = _string(value)
+    if code not in load_geography().provinces:
+        raise Invalid(f"{code[:40]!r} is not a province code of the ledger's geography")
     return code
 
 
@@ -302,7 +325,18 @@ EVENTS: dict[str, Spec] = {spec.event: spec for spec in (
         {"programme": PROGRAMME, "payment": IDENTIFIER, "reason": REASON}, {}
     ),
     Spec("EventRetracted", {"retracts": EVENT_ID, "reason": REASON}, {}),
+    Spec(
+        "DistrictEstablished",
+        {"district": district, "province": remembered(_province), "name": text(200)},
+        {"from": _districts},
+    ),
+    Spec("DistrictRenamed", {"district": district, "name": text(200)}, {}),
+    Spec("DistrictRetired", {"district": district, "successors": _districts}, {}),
 )}
+
+GEOGRAPHY_EVENTS = frozenset({"DistrictEstablished", "DistrictRenamed", "DistrictRetired"})
+ATTRIBUTES = {"from": "carved_from"}
+"""A field whose event attribute is named otherwise (`from` is a Python keyword)."""
 
 
 
@@ -332,6 +366,8 @@ def _well_formed(obj: dict[str, Any], spec: Spec, origin: Origin) -> Fact:
         value = obj.get(key)
         fields[key] = None if value is None else check(value)
     _default_currency(spec.event, fields)
+    if spec.event in GEOGRAPHY_EVENTS and _inconsistent(spec.event, fields):
+        raise Invalid("fields that disagree")
     get = obj.get
     event_id, recorded_at, operator, note = (get("id"), get("recorded_at"), get("operator"),
                                              get("note"))
@@ -385,6 +421,8 @@ def _checked(obj: Any, origin: Origin) -> Fact | list[FieldError]:
         key: take(key, check) if obj.get(key) is not None else None
         for key, check in ENVELOPE.items()
     }
+    if not errors and name in GEOGRAPHY_EVENTS and (found := _inconsistent(name, fields)):
+        errors.append(FieldError(origin, *found))
     if errors:
         return errors
     assert effective is not None
@@ -405,6 +443,21 @@ def _default_currency(event: str, fields: dict[str, Any]) -> None:
     """A cash programme registered without a currency pays in the default one."""
     if event == "ProgrammeRegistered" and fields["benefit"] == "cash" and fields["currency"] is None:
         fields["currency"] = DEFAULT_CURRENCY
+
+
+def _inconsistent(event: str, fields: dict[str, Any]) -> tuple[str, str] | None:
+    """(field, reason) where a geography event's fields disagree: a national code begins with
+    its province's, and a district is neither carved from nor succeeded by itself."""
+    code = fields["district"]
+    if event == "DistrictEstablished":
+        if code[:2] != fields["province"]:
+            return "district", f"{code} is not a code of province {fields['province']} " \
+                f"(a national code begins with its province's)"
+        if code in (fields["from"] or ()):
+            return "from", f"district {code} cannot be carved from itself"
+    elif event == "DistrictRetired" and code in fields["successors"]:
+        return "successors", f"district {code} cannot succeed itself"
+    return None
 
 
 def shown_name(name: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from ledger.domain.timeline import Timeline, event_name
-from ledger.interchange.schema import EVENTS
+from ledger.interchange.schema import ATTRIBUTES, EVENTS
 
 
 def to_interchange(event: Timeline.Event) -> dict[str, Any]:
@@ -30,7 +30,7 @@ def to_interchange(event: Timeline.Event) -> dict[str, Any]:
     if event.note is not None:
         obj["note"] = event.note
     for key in (*spec.required, *spec.optional):
-        value = getattr(event, key)
+        value = getattr(event, ATTRIBUTES.get(key, key))
         if value is not None:
             obj[key] = _plain(value)
     return obj

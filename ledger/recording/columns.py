@@ -11,23 +11,26 @@ from typing import Any
 
 import pyarrow as pa
 
-from ledger.domain.ids import enrolment_id, programme_id
+from ledger.domain.ids import district_id, enrolment_id, programme_id
 from ledger.facts import Fact
 
 _TEXT = (
     "kind", "timeline", "event", "event_id", "digest", "programme", "beneficiary", "district",
     "sex", "household", "name", "benefit", "currency", "payment", "amount", "period", "reason",
-    "retracts", "operator", "note",
+    "retracts", "operator", "note", "province",
 )
+_LISTS = ("successors", "carved_from")  # a district's (SPEC §15)
 _DAYS = ("effective_date", "recorded_day", "birth_date")
 
 SCHEMA = pa.schema([
     ("seq", pa.int64()), ("line", pa.int32()),
     *((name, pa.string()) for name in _TEXT),
     *((name, pa.date32()) for name in _DAYS),
+    *((name, pa.list_(pa.string())) for name in _LISTS),
 ])
 
 _PROGRAMME_EVENTS = frozenset({"ProgrammeRegistered", "DistrictExpanded", "DistrictWithdrawn"})
+_DISTRICT_EVENTS = frozenset({"DistrictEstablished", "DistrictRenamed", "DistrictRetired"})
 
 
 def columns(facts: list[Fact], seqs: list[int], event_ids: list[str], digests: list[str],
@@ -46,6 +49,9 @@ def columns(facts: list[Fact], seqs: list[int], event_ids: list[str], digests: l
         if event in _PROGRAMME_EVENTS:
             kinds.append("programme")
             timelines.append(programme_id(programme).hex)
+        elif event in _DISTRICT_EVENTS:  # one timeline per district code
+            kinds.append("district")
+            timelines.append(district_id(fields[len(kinds) - 1]["district"]).hex)
         elif beneficiary is not None:
             kinds.append("enrolment")
             timelines.append(enrolment_id(programme, beneficiary).hex)
@@ -62,8 +68,9 @@ def columns(facts: list[Fact], seqs: list[int], event_ids: list[str], digests: l
         "recorded_day": recorded_days,
     }
     for name in ("district", "sex", "household", "name", "benefit", "currency", "payment",
-                 "period", "reason", "retracts", "birth_date"):
+                 "period", "reason", "retracts", "birth_date", "province", "successors"):
         named[name] = [f.get(name) for f in fields]
+    named["carved_from"] = [f.get("from") for f in fields]
     return pa.record_batch(
         [pa.array(named[name], type=SCHEMA.field(name).type) for name in SCHEMA.names],
         schema=SCHEMA,

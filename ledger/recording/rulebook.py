@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from ledger.codec.fields import json_path
 from ledger.domain.errors import RuleViolation
+from ledger.geography import load_geography
 from ledger.recording.columns import SCHEMA
 from ledger.rules import RULES, sql
 
@@ -33,11 +34,11 @@ REPEATS = pa.schema([("seq", pa.int64()), ("line", pa.int32()), ("programme", pa
 
 
 _STORED_FIELDS = ("event_id", "effective_date", "programme", "beneficiary", "district", "benefit",
-                  "currency", "payment", "retracts")
+                  "currency", "payment", "retracts", "province", "successors", "carved_from")
 _ASSEMBLE = sql("assemble").replace(
     "{paths}", "[" + ", ".join(f"'{json_path(f)}'" for f in _STORED_FIELDS) + "]"
 )
-"""assemble.sql, with the stored fields' paths the codec gives (v[1] … v[9], in this order)."""
+"""assemble.sql, with the stored fields' paths the codec gives (v[1] … v[12], in this order)."""
 
 _VIOLATIONS = (
     "CREATE OR REPLACE TEMP TABLE violations AS SELECT row_number() OVER () AS vid, * FROM ("
@@ -64,6 +65,8 @@ class Named:
     withdrawn: list[tuple[str, str]]  # (programme, district)
     retracts: set[str]
     own: dict[str, tuple[str, str | None]]  # a line's id -> its programme, district (programme events)
+    districts: set[str]  # every district a line names
+    geography: pa.Table  # the lines of geography events and retractions (event, district, …)
 
 
 class Rulebook:
@@ -97,7 +100,12 @@ class Rulebook:
         withdrawn = self.db.execute(
             "SELECT DISTINCT programme, district FROM file_lines WHERE event = 'DistrictWithdrawn'"
         ).fetchall()
-        return Named(values("timeline"), values("programme"), withdrawn, retracts, own)
+        geography = self.db.execute(
+            "SELECT event, district, retracts, event_id, successors, carved_from FROM file_lines "
+            "WHERE event IN ('DistrictEstablished', 'DistrictRenamed', 'DistrictRetired', "
+            "'EventRetracted')").to_arrow_table()
+        return Named(values("timeline"), values("programme"), withdrawn, retracts, own,
+                     values("district"), geography)
 
     def check(self, stored_rows: pa.Table, taken: pa.Table, repeats: pa.Table) -> None:
         """Assemble the timeline of the file and what the rules read of it."""
@@ -111,6 +119,7 @@ class Rulebook:
         self.db.execute(_ASSEMBLE)
         self.db.unregister("stored_rows")  # copied into the database: let it go
         self.db.execute(sql("timeline"))
+        self.db.execute(sql("districts"))
 
     def violations(self) -> Iterator[Violation]:
         """Every refused line of the file (in line order), each once."""
@@ -169,4 +178,15 @@ def _connection() -> duckdb.DuckDBPyConnection:
             "threads": 2, "memory_limit": MEMORY_LIMIT, "temp_directory": spill,
             "preserve_insertion_order": False,
         })
+        _shipped_geography(found)
     return found
+
+
+def _shipped_geography(db: duckdb.DuckDBPyConnection) -> None:
+    """The reference geography as shipped, kept for the connection's life (SPEC §15: the state
+    before any geography event)."""
+    rows = load_geography().districts.values()
+    db.register("shipped_rows", pa.table({"district": [d.code for d in rows],
+                                          "province": [d.province for d in rows]}))
+    db.execute("CREATE TABLE shipped_districts AS SELECT * FROM shipped_rows")
+    db.unregister("shipped_rows")

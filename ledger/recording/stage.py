@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ledger.codec.encoder import Layout, layout
+from ledger.domain.district import District
 from ledger.domain.enrolment import Enrolment
 from ledger.domain.programme import Programme
 from ledger.domain.timeline import Timeline
@@ -31,6 +32,10 @@ _CLASSES: dict[tuple[str, str], type[Timeline.Event]] = {
     ("enrolment", "PaymentRecorded"): Enrolment.PaymentRecorded,
     ("enrolment", "PaymentReversed"): Enrolment.PaymentReversed,
     ("enrolment", "EventRetracted"): Enrolment.EventRetracted,
+    ("district", "DistrictEstablished"): District.DistrictEstablished,
+    ("district", "DistrictRenamed"): District.DistrictRenamed,
+    ("district", "DistrictRetired"): District.DistrictRetired,
+    ("district", "EventRetracted"): District.EventRetracted,
 }
 _LAYOUTS: dict[tuple[str, str], Layout] = {key: layout(cls) for key, cls in _CLASSES.items()}
 

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from ledger.domain.ids import programme_id
 from ledger.facts import Fact
+from ledger.recording import districts as geography
 from ledger.recording.rulebook import STORED, Named
 from ledger.storage.session import Key, Session
 
@@ -55,15 +56,20 @@ class Touched:
         wanted = {*named.timelines, *self.owners}
         codes = {*named.programmes, *programmes}
         wanted |= {programme_id(code).hex for code in codes}
+        wanted |= geography.named(named.districts, named.geography)  # SPEC §15
         loaded = self._load(wanted)
         # The programmes of recorded timelines the file joins, and what a withdrawal or a
         # retraction of a programme's event could leave uncovered.
-        codes = {orjson.loads(loaded[h][0][1])["programme"] for h in self.owners if h in loaded}
-        more = {programme_id(code).hex for code in codes} - loaded.keys()
+        owned = {orjson.loads(loaded[h][0][1]).get("programme") for h in self.owners
+                 if h in loaded}  # (a district's timeline has no programme)
+        more = {programme_id(code).hex for code in owned if code} - loaded.keys()
         loaded |= self._load(more)
         occupants: set[UUID] = set()
-        for programme, districts in self._uncovering(named, loaded):
-            occupants |= self.session.placements(programme, districts)
+        for programme, uncovered in self._uncovering(named, loaded):
+            occupants |= self.session.placements(programme, uncovered)
+        registered, placed = geography.occupants(self.session,
+                                                 geography.vacated(named.geography, loaded))
+        occupants |= registered | placed
         loaded |= self._load({i.hex for i in occupants} - loaded.keys())
         seq, originators, topics, texts = [], [], [], []
         n = 0

@@ -1,4 +1,4 @@
-"""SPEC §3's rules, each stated once, as a query over the timeline of a file (see timeline.sql).
+"""SPEC §3's and §15's rules, each stated once, as a query over the timeline of a file (see timeline.sql).
 
 Each rule is one SQL file named after it, its header the rule's text in SPEC §3. A rule selects
 its violations: the event that breaks it (`seq`), the rule's number, the field to report, the
@@ -24,8 +24,12 @@ RULES = (
     "rule_7_reversal",
     "rule_8_retraction",
     "rule_9_dates",
+    "rule_geography_codes",
+    "rule_geography_exists",
+    "rule_geography_retirement",
 )
-"""Every rule, in SPEC §3's order (and the file's own: ids unique, SPEC §2)."""
+"""Every rule, in SPEC §3's order (and the file's own: ids unique, SPEC §2), then SPEC §15's
+(numbered on: 10 codes never reused, 11 a fact's district exists, 12 retirement)."""
 
 
 @cache

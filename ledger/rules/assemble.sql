@@ -7,11 +7,14 @@
 
 CREATE OR REPLACE TEMP TABLE stored AS
 SELECT seq, NULL::INTEGER AS line,
-    CASE WHEN topic LIKE '%:Programme.%' THEN 'programme' ELSE 'enrolment' END AS kind,
+    CASE WHEN topic LIKE '%:Programme.%' THEN 'programme'
+         WHEN topic LIKE '%:District.%' THEN 'district' ELSE 'enrolment' END AS kind,
     originator AS timeline, split_part(topic, '.', -1) AS event,
     v[1] AS event_id, CAST(v[2] AS DATE) AS effective_date, NULL::DATE AS recorded_day,
     v[3] AS programme, v[4] AS beneficiary, v[5] AS district, NULL::DATE AS birth_date,
-    v[6] AS benefit, v[7] AS currency, v[8] AS payment, v[9] AS retracts
+    v[6] AS benefit, v[7] AS currency, v[8] AS payment, v[9] AS retracts,
+    v[10] AS province, CAST(CAST(v[11] AS JSON) AS VARCHAR[]) AS successors,
+    CAST(CAST(v[12] AS JSON) AS VARCHAR[]) AS carved_from
 FROM (
     SELECT seq, originator, topic, json_extract_string(state, {paths}) AS v
     FROM stored_rows
@@ -27,7 +30,7 @@ SELECT seq, line, kind, timeline, event, event_id, effective_date, recorded_day,
                                 WHERE event = 'ProgrammeRegistered') r
         WHERE r.programme = f.programme ORDER BY r.seq LIMIT 1))
     ELSE currency END AS currency,
-    payment, retracts,
+    payment, retracts, province, successors, carved_from,
     -- what only storing the line needs
     digest, sex, household, name, amount, period, reason, operator, note
 FROM file_lines f;
@@ -50,12 +53,13 @@ WHERE lines.event = 'PaymentReversed'
 
 -- A retraction joins the timeline of the event it names.
 UPDATE lines SET timeline = target.timeline, kind = target.kind, programme = target.programme,
-    beneficiary = target.beneficiary
+    beneficiary = target.beneficiary,
+    district = CASE WHEN target.kind = 'district' THEN target.district ELSE lines.district END
 FROM (
-    SELECT event_id, timeline, kind, programme, beneficiary FROM (
-        SELECT event_id, timeline, kind, programme, beneficiary, seq FROM stored
+    SELECT event_id, timeline, kind, programme, beneficiary, district FROM (
+        SELECT event_id, timeline, kind, programme, beneficiary, district, seq FROM stored
         UNION ALL
-        SELECT event_id, timeline, kind, programme, beneficiary, seq FROM lines
+        SELECT event_id, timeline, kind, programme, beneficiary, district, seq FROM lines
         WHERE event <> 'EventRetracted' OR timeline IS NOT NULL
     )
     QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY seq) = 1
@@ -64,7 +68,8 @@ WHERE lines.event = 'EventRetracted' AND target.event_id = lines.retracts;
 
 CREATE OR REPLACE TEMP TABLE timeline AS
 SELECT seq, line, kind, timeline, event, event_id, effective_date, recorded_day, programme,
-    beneficiary, district, birth_date, benefit, currency, payment, retracts,
+    beneficiary, district, birth_date, benefit, currency, payment, retracts, province,
+    successors, carved_from,
     CAST(date_diff('day', DATE '1900-01-01', effective_date) AS BIGINT) * 1000000000000
         + seq AS moment
 FROM (SELECT * FROM stored UNION ALL BY NAME SELECT * FROM lines);

@@ -86,6 +86,15 @@ class PostgresSession(Session):
             )
         return {row[0] for row in self.cursor.fetchall()}
 
+    def _originators(self, topic: str) -> set[UUID]:
+        self.cursor.execute(
+            sql.SQL("SELECT DISTINCT originator_id FROM {} WHERE topic = %s").format(
+                self.names.events
+            ),
+            (topic,),
+        )
+        return {row[0] for row in self.cursor.fetchall()}
+
     def _last_state(self) -> bytes | None:
         self.cursor.execute(
             sql.SQL("SELECT state FROM {} ORDER BY notification_id DESC LIMIT 1").format(

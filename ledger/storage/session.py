@@ -80,6 +80,12 @@ class Session(ABC):
         self.barrier()
         return self._placements(programme, districts)
 
+    def originators(self, topic: str) -> set[UUID]:
+        """Every aggregate with a stored event of this topic (a scan: for rare questions, such
+        as which programmes there are when a district is retired)."""
+        self.barrier()
+        return self._originators(topic)
+
     def last_state(self) -> bytes | None:
         """The state of the last stored event (its recorded time bounds the next one's)."""
         self.barrier()
@@ -130,6 +136,9 @@ class Session(ABC):
 
     @abstractmethod
     def _placements(self, programme: str, districts: Collection[str] | None) -> set[UUID]: ...
+
+    @abstractmethod
+    def _originators(self, topic: str) -> set[UUID]: ...
 
     @abstractmethod
     def _last_state(self) -> bytes | None: ...

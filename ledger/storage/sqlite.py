@@ -95,6 +95,12 @@ class SQLiteSession(Session):
             found.update(UUID(r[0]) for r in rows)
         return found
 
+    def _originators(self, topic: str) -> set[UUID]:
+        rows = self.db.execute(
+            f"SELECT DISTINCT originator_id FROM {_quoted(self.table)} WHERE topic = ?", (topic,)
+        )
+        return {UUID(r[0]) for r in rows}
+
     def _last_state(self) -> bytes | None:
         row = self.db.execute(
             f"SELECT state FROM {self.table} ORDER BY rowid DESC LIMIT 1"

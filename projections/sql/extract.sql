@@ -21,7 +21,10 @@ SELECT
     CAST({amount} AS DECIMAL(38, 2)) AS amount,
     CAST({period} AS VARCHAR) AS period,
     CAST({currency} AS VARCHAR) AS currency,
-    CAST({retracts} AS VARCHAR) AS retracts
+    CAST({retracts} AS VARCHAR) AS retracts,
+    CAST({province} AS VARCHAR) AS province,
+    CAST({name} AS VARCHAR) AS name,
+    CAST(CAST({successors} AS JSON) AS VARCHAR[]) AS successors
 FROM (
     SELECT position, originator, topic, json_extract_string(state, {paths}) AS v
     FROM raw_events

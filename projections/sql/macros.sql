@@ -89,11 +89,17 @@ CREATE OR REPLACE TEMP MACRO beneficiary_status(as_of, known_at, only_programme,
       AND k.effective_date <= as_of
     GROUP BY k.originator;
 
--- One row per active beneficiary as of `as_of`, in its current district.
+-- One row per active beneficiary as of `as_of`, in its current district — or, on today's map
+-- (SPEC §15, `--geography current`: `district_map` filled), in the district that district's
+-- retirement moved it to (its own boundary transfer, else the first successor).
 CREATE OR REPLACE TEMP MACRO active_beneficiaries(as_of, known_at, only_programme, current) AS TABLE
-    SELECT programme, district, sex, birth_date
-    FROM beneficiary_status(as_of, known_at, only_programme, current)
-    WHERE last_event <> 'BeneficiaryExited';
+    SELECT s.programme, coalesce(own.mapped, anyone.mapped, s.district) AS district, s.sex,
+        s.birth_date
+    FROM beneficiary_status(as_of, known_at, only_programme, current) AS s
+    LEFT JOIN district_map AS own ON own.originator = s.originator AND own.district = s.district
+    LEFT JOIN (SELECT district, mapped FROM district_map WHERE originator IS NULL) AS anyone
+        ON anyone.district = s.district
+    WHERE s.last_event <> 'BeneficiaryExited';
 
 -- The beneficiaries whose timeline events at positions above `after` may have changed it.
 CREATE OR REPLACE TEMP MACRO touched_beneficiaries(after) AS TABLE

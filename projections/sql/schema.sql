@@ -10,7 +10,10 @@ CREATE TYPE IF NOT EXISTS event_name AS ENUM (
     'BeneficiaryExited',
     'PaymentRecorded',
     'PaymentReversed',
-    'EventRetracted'
+    'EventRetracted',
+    'DistrictEstablished',
+    'DistrictRenamed',
+    'DistrictRetired'
 );
 
 -- One row per stored event, in notification order: when it took effect, when it was recorded,
@@ -36,7 +39,10 @@ CREATE TABLE IF NOT EXISTS facts (
     amount DECIMAL(38, 2),
     period VARCHAR,
     currency VARCHAR,
-    retracts VARCHAR
+    retracts VARCHAR,
+    province VARCHAR,                  -- a district's (SPEC §15), on its own events
+    name VARCHAR,                      -- a programme's or a district's name
+    successors VARCHAR[]               -- a retired district's successors
 );
 
 -- One row per retracted event: its position and when the retraction was recorded (what

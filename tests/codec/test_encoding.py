@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from ledger.codec.encoder import layout, stored_amount, stored_date, stored_state, stored_time
 from ledger.codec.transcoder import DateAsISO
+from ledger.domain.district import District
 from ledger.domain.enrolment import Enrolment
 from ledger.domain.programme import Programme
 from ledger.domain.timeline import Timeline
@@ -39,7 +40,8 @@ EVENTS: list[type[Timeline.Event]] = [
     Programme.ProgrammeRegistered, Programme.DistrictExpanded, Programme.DistrictWithdrawn,
     Programme.EventRetracted, Enrolment.BeneficiaryEnrolled, Enrolment.BeneficiaryTransferred,
     Enrolment.BeneficiaryExited, Enrolment.PaymentRecorded, Enrolment.PaymentReversed,
-    Enrolment.EventRetracted, PaymentRecordedV3,
+    Enrolment.EventRetracted, PaymentRecordedV3, District.DistrictEstablished,
+    District.DistrictRenamed, District.DistrictRetired, District.EventRetracted,
 ]
 
 texts = st.text(st.characters(codec="utf-8"), max_size=40)  # quotes, backslashes, Lao, controls
@@ -72,6 +74,8 @@ def values_for(event_class: type[Timeline.Event]) -> st.SearchStrategy[dict[str,
             strategies[name] = st.dates()
         elif decimal.Decimal in options:
             strategies[name] = amounts
+        elif list[str] in options:
+            strategies[name] = st.lists(texts, max_size=4)
         else:
             strategies[name] = texts
         if type(None) in options:

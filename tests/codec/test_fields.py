@@ -20,6 +20,8 @@ def as_stored_text(value: Any) -> Any:
     """A value as the state keeps it: dates, times and amounts as their text."""
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
+    if isinstance(value, list):  # a list of codes (a district's successors) stays a list
+        return value
     return None if value is None else value if isinstance(value, str) else str(value)
 
 
