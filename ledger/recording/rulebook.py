@@ -100,7 +100,7 @@ class Rulebook:
         withdrawn = self.db.execute(
             "SELECT DISTINCT programme, district FROM file_lines WHERE event = 'DistrictWithdrawn'"
         ).fetchall()
-        geography = self.db.execute(
+        geography = self.db.sql(
             "SELECT event, district, retracts, event_id, successors, carved_from FROM file_lines "
             "WHERE event IN ('DistrictEstablished', 'DistrictRenamed', 'DistrictRetired', "
             "'EventRetracted')").to_arrow_table()
