@@ -305,6 +305,17 @@ class Reference:
             })
         return rows
 
+    def districts(self) -> list[dict[str, Any]]:
+        """The random histories record no geography event: the shipped geography, each
+        district valid throughout, with no successor."""
+        geography = load_geography()
+        return [
+            {"district": code, "province": d.province, "district_name": d.name_en,
+             "valid_from": None, "valid_to": None, "exists_on_as_of": True, "successors": None,
+             "known_at": self.known_at}
+            for code, d in sorted(geography.districts.items())
+        ]
+
     def table(self, name: str) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = getattr(self, name)()
         return rows

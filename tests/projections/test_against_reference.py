@@ -89,7 +89,8 @@ def test_sql_matches_the_reference_model_and_incremental_matches_rebuild(
                             expected = reference.table(name)
                             assert _rows(live, name, when) == expected, (name, as_of, known_at)
                             assert _rows(full, name, when) == expected, (name, as_of, known_at)
-                            only = [r for r in expected if r["programme"] == "meals"]
-                            assert table(live, name, when, "meals").to_pylist() == only, name
+                            if "programme" in TABLES[name].columns:
+                                only = [r for r in expected if r["programme"] == "meals"]
+                                assert table(live, name, when, "meals").to_pylist() == only, name
         finally:
             ledger.close()

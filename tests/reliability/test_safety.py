@@ -25,7 +25,7 @@ from ledger.bootstrap import open_ledger
 from projections.location import projections_file
 
 TABLES = {"beneficiary_counts", "district_reach", "programme_summary", "payments", "monthly",
-          "coverage"}
+          "coverage", "districts"}
 
 
 def _ledger(*args: str) -> tuple[int, str, str]:
@@ -91,7 +91,7 @@ def test_a_beneficiary_id_that_could_be_a_path_is_refused(beneficiary: str, stor
 
 
 @pytest.mark.parametrize("out", ["out", "with space/and é", "a/../b", "deep/er/still"])
-def test_replay_writes_the_five_tables_under_out_and_nothing_elsewhere(
+def test_replay_writes_its_tables_under_out_and_nothing_elsewhere(
     out: str, store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Beneficiaries called `..`, `.`, `-rf` and `etc.passwd` are in the store: no file is named
