@@ -30,6 +30,9 @@ PATHS: dict[str, tuple[str, ...]] = {
     "period": ("period",),
     "currency": ("currency",),
     "retracts": ("retracts",),
+    "recorded_by": ("recorded_by",),
+    "appended_at": ("appended_at", "_data_"),
+    "appended_by": ("appended_by",),
 }
 """Each field (as the read side names it) → the keys leading to it in a stored state."""
 
