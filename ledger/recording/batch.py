@@ -50,10 +50,11 @@ Line = Fact | list[FieldError]
 class Batch:
     """One file (or one command) being recorded inside a write session."""
 
-    def __init__(self, session: Session, *, operator: str, historical: bool, now: dt.datetime,
+    def __init__(self, session: Session, *, operator: str | None, historical: bool,
+                 now: dt.datetime,
                  progress: Callable[[int], None] | None = None):
         self.session = session
-        self.operator = operator
+        self.operator = operator or session.recorded_by  # declared, else who the store proves
         self.progress = progress
         self.refusals = Refusals()
         self.receipt = Receipt()
