@@ -21,6 +21,7 @@ from ledger.audit.checkpoint import make_checkpoint
 from ledger.bootstrap import open_ledger, open_store
 from ledger.codec.decoder import stored_events
 from ledger.storage.pg_access import ENROLMENT_TOPIC
+from projections.report.recorders import recorders
 
 pytestmark = pytest.mark.postgres
 
@@ -154,3 +155,17 @@ def test_no_restore_reaches_back_before_the_latest_checkpoint(roles: Roles,
                                        timestamp=_time(earlier),
                                        appended_at=_time(dt.datetime.now(dt.UTC))))
     assert roles.count() == before
+
+
+def test_the_report_names_logins_for_an_auditor_and_nothing_for_an_analyst(roles: Roles) -> None:
+    seen = {}
+    for role in ("auditor", "analyst"):
+        store = open_store(roles.url(role))
+        try:
+            seen[role] = recorders(store)
+        finally:
+            store.close()
+
+    assert seen["analyst"] is None  # its view leaves out who recorded what
+    assert seen["auditor"] is not None
+    assert [(r.recorded_by, r.events) for r in seen["auditor"]] == [("postgres", 6)]
