@@ -27,6 +27,7 @@ from projections.changes import (
     changes,
 )
 from projections.report import ReportOptions, write_report
+from projections.report.recorders import recorders
 from projections.service import Projections
 
 DAMAGE_COLUMNS = ("position", "kind", "detail")
@@ -211,10 +212,12 @@ def report(settings: Settings, as_of: dt.date, known_at: dt.datetime | None, out
       ledger report --as-of 2025-12-31 --out report.html
     """
     refuse_output(settings, out)
-    checked = verify(store_for(settings)) if check else None
+    store = store_for(settings)
+    checked = verify(store) if check else None
     with Projections.open(settings.store, on_wait=waiting_notice()) as projections:
         when = projections.point_in_time(as_of, known_at)
-        written = write_report(projections, ReportOptions(when, programme, checked), out)
+        who = recorders(store, when.known_at) if check else None
+        written = write_report(projections, ReportOptions(when, programme, checked, who), out)
     click.echo(f"wrote {out} ({written:,} bytes)")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 from dataclasses import dataclass
 
@@ -14,14 +13,9 @@ DEFAULT_STORE = "ledger.db"
 @dataclass(frozen=True)
 class Settings:
     store: str
-    operator: str
-
-
-def default_operator() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+    operator: str | None
+    """The name the operator declares (`--operator`, LEDGER_OPERATOR); None: the identity the
+    store proves (`recorded_by`: the PostgreSQL login, or the OS user on SQLite, SPEC §12)."""
 
 
 pass_settings = click.make_pass_decorator(Settings)
@@ -30,5 +24,5 @@ pass_settings = click.make_pass_decorator(Settings)
 def resolve_settings(store: str | None, operator: str | None) -> Settings:
     return Settings(
         store=store or os.environ.get("LEDGER_STORE") or DEFAULT_STORE,
-        operator=operator or os.environ.get("LEDGER_OPERATOR") or default_operator(),
+        operator=operator or os.environ.get("LEDGER_OPERATOR") or None,
     )

@@ -22,8 +22,11 @@ from ledger.recording.receipt import Receipt
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--historical", is_flag=True,
-              help="Accept recorded_at from the file (migrating legacy records, restoring an "
-              "export) instead of stamping events with the ledger's clock.")
+              help="Restore: accept recorded_at and recorded_by from the file (migrating legacy "
+              "records, restoring an export) instead of stamping events with the ledger's clock "
+              "and the login; each event also keeps when and by whom it was really appended. "
+              "An admin act (PostgreSQL: the owner or an admin login); no recorded_at before "
+              "the latest checkpoint.")
 @pass_settings
 @reports_errors
 def import_(settings: Settings, files: tuple[Path, ...], historical: bool) -> None:

@@ -54,7 +54,7 @@ class Ledger(Application[UUID]):
         self,
         lines: Iterable[Line],
         *,
-        operator: str,
+        operator: str | None,
         historical: bool = False,
         progress: Progress | None = None,
     ) -> Receipt:
@@ -73,7 +73,7 @@ class Ledger(Application[UUID]):
         self,
         objs: Iterable[Mapping[str, Any]],
         *,
-        operator: str,
+        operator: str | None,
         historical: bool = False,
         source: str = "<input>",
     ) -> Receipt:
@@ -85,7 +85,7 @@ class Ledger(Application[UUID]):
         self,
         path: Path,
         *,
-        operator: str,
+        operator: str | None,
         historical: bool = False,
         progress: Progress | None = None,
     ) -> Receipt:

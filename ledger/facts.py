@@ -38,6 +38,7 @@ class Fact:
     recorded_at: dt.datetime | None = None
     operator: str | None = None
     note: str | None = None
+    recorded_by: str | None = None  # only a restore's (`import --historical`) line says
     origin: Origin = field(default=Origin("<command>", 1), compare=False)
 
     @property

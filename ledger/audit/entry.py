@@ -11,22 +11,32 @@ from ledger.domain.programme import Programme
 from ledger.domain.timeline import Timeline, event_name
 
 COLUMNS = (
-    "position", "effective_date", "recorded_at", "event", "id", "operator", "programme",
-    "beneficiary", "district", "detail", "note", "retracted_by", "reversed_by",
+    "position", "effective_date", "recorded_at", "appended_at", "event", "id", "operator",
+    "recorded_by", "appended_by", "programme", "beneficiary", "district", "detail", "note",
+    "retracted_by", "reversed_by",
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
     """A stored event with where it is, when it took effect, who recorded it and when, and what
-    (as known then) withdrew or cancelled it."""
+    (as known then) withdrew or cancelled it.
+
+    `recorded_by` is who the store proved appended it (None: not known — recorded before the
+    ledger kept it, or restored from a line without it); `operator` the name declared. For a
+    restored event (`import --historical`), `recorded_at` is the time the restore claims and
+    `appended_at`/`appended_by` when and by whom it was really appended; both are None for an
+    event recorded live, whose recorded time is its append time."""
 
     position: int
     effective_date: dt.date
     recorded_at: dt.datetime
+    appended_at: dt.datetime | None
     event: str
     id: str
     operator: str
+    recorded_by: str | None
+    appended_by: str | None
     programme: str | None
     beneficiary: str | None
     district: str | None
@@ -46,9 +56,12 @@ def describe(position: int, event: Timeline.Event, *, retracted_by: str | None =
         position=position,
         effective_date=event.effective_date,
         recorded_at=event.timestamp,
+        appended_at=event.appended_at,
         event=event_name(event),
         id=event.event_id,
         operator=event.operator,
+        recorded_by=event.recorded_by,
+        appended_by=event.appended_by,
         programme=getattr(event, "programme", None),
         beneficiary=getattr(event, "beneficiary", None),
         district=getattr(event, "district", None),

@@ -34,6 +34,9 @@ PATHS: dict[str, tuple[str, ...]] = {
     "name": ("name",),
     "successors": ("successors",),  # lists of district codes
     "carved_from": ("carved_from",),
+    "recorded_by": ("recorded_by",),
+    "appended_at": ("appended_at", "_data_"),
+    "appended_by": ("appended_by",),
 }
 """Each field (as the read side names it) → the keys leading to it in a stored state."""
 

@@ -261,6 +261,7 @@ ENVELOPE: dict[str, Check] = {
     "id": EVENT_ID,
     "recorded_at": timestamp,
     "operator": OPERATOR,
+    "recorded_by": OPERATOR,  # who the store proved recorded it: only a restore may say (SPEC §12)
     "note": NOTE,
 }
 
@@ -371,6 +372,7 @@ def _well_formed(obj: dict[str, Any], spec: Spec, origin: Origin) -> Fact:
     get = obj.get
     event_id, recorded_at, operator, note = (get("id"), get("recorded_at"), get("operator"),
                                              get("note"))
+    recorded_by = get("recorded_by")
     return Fact(
         event=spec.event,
         effective_date=date(obj["effective_date"]),
@@ -378,6 +380,7 @@ def _well_formed(obj: dict[str, Any], spec: Spec, origin: Origin) -> Fact:
         id=None if event_id is None else EVENT_ID(event_id),
         recorded_at=None if recorded_at is None else timestamp(recorded_at),
         operator=None if operator is None else OPERATOR(operator),
+        recorded_by=None if recorded_by is None else OPERATOR(recorded_by),
         note=None if note is None else NOTE(note),
         origin=origin,
     )
@@ -434,6 +437,7 @@ def _checked(obj: Any, origin: Origin) -> Fact | list[FieldError]:
         id=envelope["id"],
         recorded_at=envelope["recorded_at"],
         operator=envelope["operator"],
+        recorded_by=envelope["recorded_by"],
         note=envelope["note"],
         origin=origin,
     )

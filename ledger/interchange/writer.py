@@ -27,6 +27,8 @@ def to_interchange(event: Timeline.Event) -> dict[str, Any]:
         "recorded_at": event.timestamp.isoformat(),
         "operator": event.operator,
     }
+    if event.recorded_by is not None:  # unknown for events recorded before it was kept
+        obj["recorded_by"] = event.recorded_by
     if event.note is not None:
         obj["note"] = event.note
     for key in (*spec.required, *spec.optional):

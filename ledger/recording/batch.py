@@ -36,9 +36,10 @@ from ledger.recording.clock import Clock
 from ledger.recording.columns import columns
 from ledger.recording.receipt import Receipt
 from ledger.recording.rulebook import REPEATS, TAKEN, Rulebook
-from ledger.recording.stage import Stager
+from ledger.recording.stage import Restored, Stager
 from ledger.recording.touched import Touched
 from ledger.refusals import Refusals
+from ledger.storage.errors import AccessRefused
 from ledger.storage.session import Key, Session
 
 WINDOW = 20_000  # lines whose ids are looked up together
@@ -49,20 +50,24 @@ Line = Fact | list[FieldError]
 class Batch:
     """One file (or one command) being recorded inside a write session."""
 
-    def __init__(self, session: Session, *, operator: str, historical: bool, now: dt.datetime,
+    def __init__(self, session: Session, *, operator: str | None, historical: bool,
+                 now: dt.datetime,
                  progress: Callable[[int], None] | None = None):
         self.session = session
-        self.operator = operator
+        self.operator = operator or session.recorded_by  # declared, else who the store proves
         self.progress = progress
         self.refusals = Refusals()
         self.receipt = Receipt()
-        self.clock = Clock(now, recorded_at(session.last_state()), historical=historical)
+        if historical:
+            _may_restore(session)
+        self.clock = Clock(now, recorded_at(session.last_state()), historical=historical,
+                           checkpointed=session.checkpointed_at() if historical else None)
         self.rulebook = Rulebook()
         self.touched = Touched(session)
         self.taken: list[tuple[str, str, str]] = []  # (programme, payment, event id) recorded
         self.repeats: list[tuple[int, int, str, str]] = []  # repeated payments naming a currency
         self.seq = 10**11  # a file's lines come after every stored event (timeline.sql: `moment`)
-        self.stamps: list[dt.datetime] = []  # each line's recorded time, when restoring
+        self.restored = Restored() if historical else None  # each line's own record
         self.source = "<input>"  # the file's name, as its lines' origins give it
 
     def run(self, lines: Iterable[Line]) -> Receipt:
@@ -77,9 +82,8 @@ class Batch:
             self._check()
             if not self.refusals and rulebook.count:
                 self.session.write_behind()
-                stamps = self.stamps if self.clock.historical else None
-                Stager(self.session, self.receipt, self.clock.live, stamps).stage(
-                    rulebook.recorded())
+                now = self.clock.now if self.restored else self.clock.live
+                Stager(self.session, self.receipt, now, self.restored).stage(rulebook.recorded())
         finally:
             rulebook.close()
             if collecting:
@@ -130,6 +134,13 @@ class Batch:
                 self.repeats.append((self.seq, fact.origin.line, fact.fields["programme"],
                                      currency))
             return
+        if fact.recorded_by is not None and not self.clock.historical:
+            raise RuleViolation(
+                None,
+                "recorded_by is accepted only by `import --historical` (restoring an export); "
+                "otherwise the store stamps who recorded each event",
+                field="recorded_by",
+            )
         stamped = self.clock.stamp(fact)
         owner: str | None = None
         fields = fact.fields
@@ -151,8 +162,9 @@ class Batch:
         kept.days.append(stamped.date())
         kept.operators.append(fact.operator or self.operator)
         kept.owners.append(owner)
-        if self.clock.historical:
-            self.stamps.append(stamped)
+        if self.restored is not None:
+            self.restored.stamps.append(stamped)
+            self.restored.recorded_by.append(fact.recorded_by)
 
     # -- 2. checking ---------------------------------------------------------------------------
 
@@ -192,6 +204,21 @@ class _Kept:
     days: list[dt.date] = field(default_factory=list)
     operators: list[str] = field(default_factory=list)
     owners: list[str | None] = field(default_factory=list)
+
+
+def _may_restore(session: Session) -> None:
+    """A restore (`import --historical`) sets recorded times and who recorded: an admin act.
+
+    On PostgreSQL only the store's owner or a login holding the admin role may (the database's
+    `ledger_append` refuses it again); a SQLite store is its file owner's, who is its admin.
+    """
+    scope = getattr(session, "scope", None)
+    if scope is not None and scope.role != "admin":
+        raise AccessRefused(
+            f"`import --historical` restores an export (its recorded times and who recorded "
+            f"each event): only an admin of this ledger may; the login {scope.login} is an "
+            f"{scope.role}; nothing was recorded"
+        )
 
 
 def _payment_key(programme: str, payment: str) -> str:

@@ -3,12 +3,16 @@ appended in file order with its chain link, its keys and its placements.
 
 The stored state is written by the codec (ledger/codec/encoder.py), field by field in the
 event's own order; the window's rows are written in the background while the next are encoded.
+Who recorded each event is the session's proven identity (`Session.recorded_by`), never the
+line's — except in a restore, which keeps each line's own recorded time and `recorded_by` and
+adds the true append time and the restorer (`appended_at`, `appended_by`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.codec.encoder import Layout, layout
@@ -40,15 +44,24 @@ _CLASSES: dict[tuple[str, str], type[Timeline.Event]] = {
 _LAYOUTS: dict[tuple[str, str], Layout] = {key: layout(cls) for key, cls in _CLASSES.items()}
 
 
+@dataclass
+class Restored:
+    """A restore's own record of each line, in file order: its recorded time and who recorded
+    it (None when the restored line does not say)."""
+
+    stamps: list[dt.datetime] = field(default_factory=list)
+    recorded_by: list[str | None] = field(default_factory=list)
+
+
 class Stager:
     """Appends a checked file's lines to the session, a window at a time."""
 
     def __init__(self, session: Session, receipt: Receipt, now: dt.datetime,
-                 stamps: list[dt.datetime] | None):
+                 restored: Restored | None = None):
         self.session = session
         self.receipt = receipt
-        self.now = now
-        self.stamps = stamps  # each line's own recorded time (a restore), else `now` for all
+        self.now = now  # the recorded time of every line (live), or the append time (a restore)
+        self.restored = restored
         self.placed: set[tuple[str, str, str]] = set()
 
     def stage(self, lines: Iterable[dict[str, Any]]) -> None:
@@ -56,8 +69,16 @@ class Stager:
         keys: list[NewKey] = []
         placements: list[NewPlacement] = []
         detail: list[tuple[str, str, dt.date, dt.datetime]] = []
+        restored = self.restored
+        by = self.session.recorded_by
         for n, line in enumerate(lines):
-            recorded = self.now if self.stamps is None else self.stamps[n]
+            if restored is None:
+                recorded = self.now
+                line["recorded_by"], line["appended_at"], line["appended_by"] = by, None, None
+            else:
+                recorded = restored.stamps[n]
+                line["recorded_by"] = restored.recorded_by[n]
+                line["appended_at"], line["appended_by"] = self.now, by
             self._encode(line, recorded, events, keys, placements)
             if self.receipt.count + len(detail) < DETAIL:
                 detail.append((line["event_id"], line["event"], line["effective_date"], recorded))

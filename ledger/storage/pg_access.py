@@ -49,9 +49,12 @@ EXECUTED_BY = {
 ANALYST_FIELDS = ("timestamp", "effective_date", "event_id", "programme", "district", "sex",
                   "payment", "amount", "period", "currency", "retracts")
 """What `ledger_analyst_events` keeps of each state: what projections/sql/extract.sql reads,
-except `birth_date` (personal). Every other field — household, note, operator, beneficiary id,
-names and reasons — is left out."""
+except `birth_date` (personal). Every other field — household, note, operator, recorded_by,
+beneficiary id, names and reasons — is left out."""
 ENROLMENT_TOPIC = "ledger.domain.enrolment:Enrolment."
+CLOCK_SKEW_S = 300
+"""How far the client's clock may be from the server's when `ledger_append` checks that an event
+is stamped with the time it is appended at (SPEC §12)."""
 
 
 def group_role(database: str, schema: str, role: str) -> str:
@@ -129,6 +132,7 @@ def _fill(statement: str, schema: str, groups: dict[str, str]) -> sql.Composed:
         enrolment_topic_enrolled=sql.Literal(ENROLMENT_TOPIC + "BeneficiaryEnrolled"),
         enrolment_topic_transferred=sql.Literal(ENROLMENT_TOPIC + "BeneficiaryTransferred"),
         analyst_fields=sql.SQL(fields),
+        skew=sql.SQL(f"interval '{CLOCK_SKEW_S} seconds'"),
     )
 
 
@@ -226,6 +230,10 @@ _DDL = [
           RAISE EXCEPTION '%', refused USING ERRCODE = '42501';
         END IF;
       END IF;
+      SELECT message INTO refused FROM {s}.ledger_unproven(caller, positions, states) LIMIT 1;
+      IF refused IS NOT NULL THEN
+        RAISE EXCEPTION '%', refused USING ERRCODE = '42501';
+      END IF;
       PERFORM setval(pg_get_serial_sequence({schema_literal} || '.ledger_events',
         'notification_id'), top + n);
     END $$""",
@@ -269,6 +277,51 @@ _DDL = [
     $$""",
     "REVOKE ALL ON FUNCTION {s}.ledger_out_of_scope({s}.ledger_access_now, bigint[], uuid[], "
     "integer[], text[], bytea[], uuid[], text[], uuid[]) FROM PUBLIC",
+    # Who recorded each event is the login appending it (SPEC §12), and when is now: an event
+    # says `recorded_by` = session_user and a recorded time no earlier than this transaction's
+    # start (less a clock skew allowance). A restore (`import --historical`) is an admin act:
+    # it keeps the restored recorded time and `recorded_by`, says `appended_by` = session_user
+    # and `appended_at` = now, and claims no recorded time before the latest checkpoint.
+    """CREATE OR REPLACE FUNCTION {s}.ledger_unproven(caller {s}.ledger_access_now,
+      positions bigint[], states bytea[])
+    RETURNS TABLE (message text) LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp AS $$
+      WITH rows AS (
+        SELECT position, j ->> 'recorded_by' AS recorded_by, j ->> 'appended_by' AS appended_by,
+          (j -> 'timestamp' ->> '_data_')::timestamptz AS recorded_at,
+          (j -> 'appended_at' ->> '_data_')::timestamptz AS appended_at
+        FROM unnest(positions, states) r(position, state),
+          LATERAL (SELECT convert_from(state, 'UTF8')::jsonb AS j) d),
+      signed AS (SELECT number, made_at::timestamptz AS made FROM {s}.ledger_checkpoints
+                 ORDER BY number DESC LIMIT 1)
+      SELECT format('position %s: recorded_by %s is not the login appending it (%s)', position,
+        COALESCE(quote_literal(recorded_by), 'missing'), session_user)
+        FROM rows WHERE appended_by IS NULL AND recorded_by IS DISTINCT FROM session_user
+      UNION ALL
+      SELECT format('position %s: recorded at %s, before this transaction began (%s)', position,
+        COALESCE(recorded_at::text, 'no time'), now())
+        FROM rows WHERE appended_by IS NULL
+        AND (recorded_at IS NULL OR recorded_at < now() - {skew})
+      UNION ALL
+      SELECT format('position %s: a restore (import --historical) is an admin act; %s is an %s',
+        position, session_user, caller.role)
+        FROM rows WHERE appended_by IS NOT NULL AND caller.role <> 'admin'
+      UNION ALL
+      SELECT format('position %s: appended_by %s is not the login appending it (%s)', position,
+        quote_literal(appended_by), session_user)
+        FROM rows WHERE appended_by IS NOT NULL AND appended_by <> session_user
+      UNION ALL
+      SELECT format('position %s: appended at %s, which is not now (%s)', position,
+        COALESCE(appended_at::text, 'no time'), now())
+        FROM rows WHERE appended_by IS NOT NULL AND (appended_at IS NULL
+          OR appended_at NOT BETWEEN now() - {skew} AND clock_timestamp() + {skew})
+      UNION ALL
+      SELECT format('position %s: recorded at %s, before checkpoint #%s was made (%s)', position,
+        recorded_at, signed.number, signed.made)
+        FROM rows, signed WHERE appended_by IS NOT NULL AND recorded_at < signed.made
+    $$""",
+    "REVOKE ALL ON FUNCTION {s}.ledger_unproven({s}.ledger_access_now, bigint[], bytea[]) "
+    "FROM PUBLIC",
     """CREATE OR REPLACE FUNCTION {s}.ledger_is_owner() RETURNS boolean LANGUAGE sql STABLE
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
       SELECT pg_has_role(session_user, relowner, 'MEMBER') FROM pg_class

@@ -33,9 +33,12 @@ NOTICE_AFTER_S = 1.0  # a writer that has waited this long for the lock says so
 
 
 class PostgresSession(Session):
-    def __init__(self, cursor: psycopg.Cursor[Any], names: _Names, scope: Scope | None = None):
+    def __init__(self, cursor: psycopg.Cursor[Any], names: _Names, scope: Scope | None = None,
+                 login: str | None = None):
         self.cursor = cursor
         self.names = names
+        if login is not None:
+            self.recorded_by = login  # the server's `session_user`: who every append is by
         self.scope = scope
         """The login's ledger role (SPEC §12): None for the store's owner (or a store without
         roles), which writes the tables directly; else every append goes through the database's
@@ -113,6 +116,17 @@ class PostgresSession(Session):
         )
         row = self.cursor.fetchone()
         return int(row[0]) if row else None
+
+    def _latest_checkpoint(self) -> tuple[int, str] | None:
+        table = sql.Identifier(self.names.schema_name, "ledger_checkpoints")
+        self.cursor.execute("SELECT to_regclass(%s)", (table.as_string(),))
+        found = self.cursor.fetchone()
+        if found is None or found[0] is None:
+            return None
+        self.cursor.execute(sql.SQL("SELECT number, made_at FROM {} ORDER BY number DESC "
+                                    "LIMIT 1").format(table))
+        row = self.cursor.fetchone()
+        return None if row is None else (int(row[0]), str(row[1]))
 
     def _head(self) -> tuple[int, bytes]:
         self.cursor.execute(
@@ -234,10 +248,10 @@ class LedgerPostgresRecorder(LedgerStore, PostgresApplicationRecorder):
         try:
             with self.datastore.get_connection() as connection, connection.transaction(), \
                     connection.cursor(row_factory=tuple_row) as cursor:
-                scope = self._scope(cursor) if lock else None
+                login, scope = self._identity(cursor) if lock else (None, None)
                 if lock:
                     self._lock(connection, cursor, scope)
-                session = PostgresSession(cursor, self.names, scope)
+                session = PostgresSession(cursor, self.names, scope, login)
                 try:
                     yield session
                 except BaseException:
@@ -258,20 +272,24 @@ class LedgerPostgresRecorder(LedgerStore, PostgresApplicationRecorder):
         except psycopg.OperationalError as failure:
             raise OperationalError(failure) from failure
 
-    def _scope(self, cursor: Any) -> Scope | None:
-        """The login's ledger role and scope, if the store has roles and it holds one."""
+    def _identity(self, cursor: Any) -> tuple[str, Scope | None]:
+        """Who the server says this login is (`session_user`, SPEC §12), and its ledger role
+        and scope if the store has roles and it holds one."""
         whoami = f"{self.names.qualified_schema}.ledger_whoami()"
-        cursor.execute("SELECT has_function_privilege(p, 'EXECUTE'), session_user "
-                       "FROM to_regprocedure(%s) p", (whoami,))
+        cursor.execute("SELECT p IS NOT NULL AND has_function_privilege(p, 'EXECUTE'), "
+                       "session_user FROM to_regprocedure(%s) p", (whoami,))
         row = cursor.fetchone()
-        if row is None or not row[0]:
-            return None
+        login = str(row[1])
+        return login, (self._scope(cursor, login) if row[0] else None)
+
+    def _scope(self, cursor: Any, login: str) -> Scope | None:
+        """The login's ledger role and scope (the store has roles)."""
         cursor.execute(sql.SQL("SELECT role, provinces, districts FROM {}.ledger_whoami()").format(
             self.names.schema))
         found = cursor.fetchone()
         if found is None or found[0] is None:
             return None  # the owner (or a login that holds no role: the tables refuse it)
-        scope = Scope(str(row[1]), str(found[0]), frozenset(found[1]), frozenset(found[2]))
+        scope = Scope(login, str(found[0]), frozenset(found[1]), frozenset(found[2]))
         if scope.role not in RECORDS:
             raise AccessRefused(f"the login {scope.login} is an {scope.role} of this ledger: it "
                                 "records nothing (an operator or an admin records)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -45,6 +46,9 @@ class Session(ABC):
     _writer: ThreadPoolExecutor | None = None
     _writes: list[Future[None]]
     _top: tuple[int, bytes] | None = None
+    recorded_by: str = "unknown"
+    """Who this session appends as, proven by the store (SPEC §12): the PostgreSQL login
+    (`session_user`) or, on SQLite, the OS user the process runs as."""
 
     def write_behind(self) -> None:
         """From now on, write appended events on a background thread (in order)."""
@@ -96,6 +100,13 @@ class Session(ABC):
         self.barrier()
         return self._position(originator_id, version)
 
+    def checkpointed_at(self) -> tuple[int, dt.datetime] | None:
+        """The latest checkpoint kept in the store (`ledger_checkpoints`): its number and the
+        time it was made (None if none was ever made)."""
+        self.barrier()
+        found = self._latest_checkpoint()
+        return None if found is None else (found[0], dt.datetime.fromisoformat(found[1]))
+
     # -- appending ----------------------------------------------------------------------------
 
     def append(
@@ -145,6 +156,9 @@ class Session(ABC):
 
     @abstractmethod
     def _position(self, originator_id: UUID, version: int) -> int | None: ...
+
+    @abstractmethod
+    def _latest_checkpoint(self) -> tuple[int, str] | None: ...
 
     @abstractmethod
     def _head(self) -> tuple[int, bytes]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import sqlite3
 import time
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from functools import cache
 from pathlib import Path
 from urllib.parse import unquote
 from uuid import UUID
@@ -40,6 +43,7 @@ class SQLiteSession(Session):
     def __init__(self, connection: sqlite3.Connection, table: str):
         self.db = connection
         self.table = table
+        self.recorded_by = os_user()
         name = _quoted(table)
         # One statement per table and append: SQLite reads the rows out of one JSON index (and
         # the states out of one blob) in C, with the GIL released for the whole statement, so a
@@ -114,6 +118,14 @@ class SQLiteSession(Session):
             (originator_id.hex, version),
         ).fetchone()
         return int(row[0]) if row else None
+
+    def _latest_checkpoint(self) -> tuple[int, str] | None:
+        if self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                           "AND name = 'ledger_checkpoints'").fetchone() is None:
+            return None
+        row = self.db.execute("SELECT number, made_at FROM ledger_checkpoints "
+                              "ORDER BY number DESC LIMIT 1").fetchone()
+        return None if row is None else (int(row[0]), str(row[1]))
 
     def _head(self) -> tuple[int, bytes]:
         top = self.db.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {self.table}").fetchone()[0]
@@ -263,6 +275,18 @@ class LedgerSQLiteRecorder(LedgerStore, SQLiteApplicationRecorder):
 
     def close(self) -> None:
         self.datastore.close()
+
+
+@cache
+def os_user() -> str:
+    """Who a SQLite store records as (SPEC §12): the OS user this process runs as — the
+    effective user's account name, as the file's permissions see it (else the login name)."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError, AttributeError):
+        return getpass.getuser()
 
 
 def _quoted(identifier: str) -> str:

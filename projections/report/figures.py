@@ -13,6 +13,7 @@ from ledger.geography import load_geography
 from projections.changes import data_quality
 from projections.queries import reach, table
 from projections.report.coverage import ProgrammeCoverage, gather_coverage
+from projections.report.recorders import Recorder
 from projections.service import Projections
 from projections.when import PointInTime
 
@@ -26,6 +27,7 @@ class ReportOptions:
     when: PointInTime
     programme: str | None = None
     verification: Verification | None = None
+    recorders: tuple[Recorder, ...] | None = None  # who recorded the events (None: not shown)
 
 
 @dataclass(frozen=True, slots=True)

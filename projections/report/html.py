@@ -11,6 +11,7 @@ from ledger.audit.verify import Verification
 from projections.report import svg
 from projections.report.coverage import coverage_html
 from projections.report.figures import ProgrammeFigures, ReportData
+from projections.report.recorders import Recorder
 from projections.report.svg import escape
 from projections.report.template import PAGE, STYLE
 
@@ -27,7 +28,7 @@ def render(data: ReportData, *, generated_at: dt.datetime) -> str:
     sections.extend(_programme(p) for p in data.programmes)
     sections.append(coverage_html(data.coverage))
     sections.append(_quality(data))
-    sections.append(_integrity(data.options.verification))
+    sections.append(_integrity(data.options.verification, data.options.recorders))
     return PAGE.substitute(
         title=escape(f"Beneficiary programmes — as of {when.as_of:%d %B %Y}"),
         subtitle=escape(
@@ -161,10 +162,11 @@ def _status(result: Verification | None) -> str:
     return f'<p class="status {css}" id="status">{escape(text)}</p>'
 
 
-def _integrity(result: Verification | None) -> str:
+def _integrity(result: Verification | None, recorders: tuple[Recorder, ...] | None) -> str:
+    who = _recorders(recorders)
     if result is None:
         return ('<section id="integrity"><h2>Integrity</h2><div class="integrity unknown">'
-                "The chain was not verified for this report.</div></section>")
+                f"The chain was not verified for this report.</div>{who}</section>")
     if result.ok:
         status = (f"Intact: the integrity chain over all {result.events:,} stored events was "
                   "recomputed and matches; no stored event was changed behind the ledger's back. "
@@ -186,7 +188,22 @@ def _integrity(result: Verification | None) -> str:
                 f'<span class="digest">{result.head.digest.hex()}</span></p>')
     return (f'<section id="integrity"><h2>Integrity</h2>'
             f'<div class="integrity {css}"><strong>{escape(status)}</strong>{head}</div>'
-            "</section>")
+            f"{who}</section>")
+
+
+def _recorders(recorders: tuple[Recorder, ...] | None) -> str:
+    """Who recorded the events, as the store proved it (SPEC §12)."""
+    if recorders is None:
+        return ""
+    rows: list[list[Cell]] = [[r.recorded_by or "(not known)", r.events, r.restored,
+             r.first.isoformat(timespec="seconds"), r.last.isoformat(timespec="seconds")]
+            for r in recorders]
+    body = _table(["recorded by", "events", "of which restored", "first recorded",
+                   "last recorded"], rows, numeric_from=1) if rows else "<p>No events yet.</p>"
+    return ('<h3 id="recorded-by">Who recorded the events</h3><p>As the store proved it: the '
+            "PostgreSQL login (or the OS user of a SQLite file) that appended each event. "
+            "Restored events were appended by <code>import --historical</code>, which keeps "
+            f"who recorded them first.</p>{body}")
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[Cell]], *, numeric_from: int) -> str:

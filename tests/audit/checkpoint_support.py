@@ -33,15 +33,17 @@ def verify(store: str, note: Path, public: Path, *more: str) -> Result:
     return run(store, "verify", "--checkpoint", str(note), "--public-key", str(public), *more)
 
 
-def enrolments(start: int, count: int, recorded_at: str) -> list[dict[str, Any]]:
+def enrolments(start: int, count: int, recorded_at: str | None = None) -> list[dict[str, Any]]:
     """`count` enrolments in the pilot's MCW programme (district 1703), ids from `start`."""
+    when = {} if recorded_at is None else {"recorded_at": recorded_at}
     return [{"event": "BeneficiaryEnrolled", "effective_date": "2021-08-01", "id": f"enr-x{i}",
              "programme": "mcw", "beneficiary": f"X{i}", "district": "1703", "sex": "F",
-             "recorded_at": recorded_at, "operator": "tests"}
+             "operator": "tests", **when}
             for i in range(start, start + count)]
 
 
-def record_more(ledger: Ledger, start: int, count: int, recorded_at: str = "2022-02-01T10:00:00+07:00"
-                ) -> None:
-    ledger.record_dicts(enrolments(start, count, recorded_at), operator="tests", historical=True,
-                        source=f"more-{start}")
+def record_more(ledger: Ledger, start: int, count: int, recorded_at: str | None = None) -> None:
+    """More enrolments: recorded now, or restored as recorded at `recorded_at` (which may not be
+    before the latest checkpoint)."""
+    ledger.record_dicts(enrolments(start, count, recorded_at), operator="tests",
+                        historical=recorded_at is not None, source=f"more-{start}")

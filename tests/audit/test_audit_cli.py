@@ -40,7 +40,8 @@ def test_history_as_a_table_with_known_at(store: str) -> None:
     result = _run(store, "history", "--beneficiary", "B4", "--known-at", "2021-12-31")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split()[:5] == ["position", "effective_date", "recorded_at", "event", "id"]
+    assert lines[0].split()[:9] == ["position", "effective_date", "recorded_at", "appended_at",
+                                    "event", "id", "operator", "recorded_by", "appended_by"]
     assert len(lines) == 3 and "enr-b4" in lines[2] and "ret-b4" not in result.stdout
 
 

@@ -59,7 +59,7 @@ def test_an_event_in_a_later_block_is_proven_against_an_older_and_a_newer_checkp
     ledger.close()
     older = checkpoint(store, key, tmp_path / "older.note")
     ledger = open_ledger(store)
-    record_more(ledger, 1500, 1200, "2022-03-01T10:00:00+07:00")
+    record_more(ledger, 1500, 1200)
     ledger.close()
     newer = checkpoint(store, key, tmp_path / "newer.note")
     for held, size in ((older, 1516), (newer, 2716)):

@@ -112,7 +112,7 @@ def test_the_transcoded_values_are_the_librarys(day: dt.date, time: dt.datetime,
 
 def test_a_versioned_state_carries_its_version_after_its_fields() -> None:
     values: dict[str, Any] = dict.fromkeys(PaymentRecordedV3.__dataclass_fields__, "x")
-    values.update(originator_id=uuid.uuid4(), originator_version=1, paid_on=None,
+    values.update(originator_id=uuid.uuid4(), originator_version=1, paid_on=None, appended_at=None,
                   effective_date=dt.date(2025, 1, 2), amount=decimal.Decimal("1.50"),
                   timestamp=dt.datetime(2025, 1, 2, tzinfo=dt.UTC))
     event = object.__new__(PaymentRecordedV3)

@@ -1,7 +1,8 @@
 """An event class can change: rows written before are read through the library's mapper, upcast.
 
 The ledger's records live for decades. Here the payment event gains a field (`channel`): the
-class says `class_version = 2` and how a version-1 state becomes a version-2 one. Rows recorded
+class says `class_version = 3` and how a version-2 state becomes a version-3 one (version 2 is
+today's: every event gained who recorded it, tests/codec/test_old_rows.py). Rows recorded
 before the change, by the real write path into a real store, stay byte for byte as they were,
 and read back as the new class with the field the upcaster gives; rows written after it carry
 their version and read back as written.
@@ -28,11 +29,11 @@ class PaymentRecorded(Enrolment.PaymentRecorded):
 
     __module__ = "ledger.domain.enrolment"  # the class changed in place: same topic
     __qualname__ = "Enrolment.PaymentRecorded"
-    class_version = 2
+    class_version = 3
     channel: str
 
     @staticmethod
-    def upcast_v1_v2(state: dict[str, Any]) -> None:
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
         state["channel"] = "cash"  # every payment before the change was handed over in cash
 
 
@@ -65,7 +66,7 @@ def test_rows_written_before_the_change_are_read_as_the_new_version(ledger: Ledg
     assert [{k: v for k, v in vars(e).items() if k != "channel"} for e in new] == \
         [vars(e) for e in old]
     assert ledger.store.read_rows(0, 100) == before
-    assert all(b"class_version" not in row[4] for row in before)
+    assert all(row[4].endswith(b',"class_version":2}') for row in before)
 
 
 def test_rows_written_after_the_change_carry_their_version(ledger: Ledger) -> None:
@@ -80,6 +81,6 @@ def test_rows_written_after_the_change_carry_their_version(ledger: Ledger) -> No
         (position,) = session.append([(later.originator_id.hex, later.originator_version, topic,
                                        state)])
 
-    assert topic == TOPIC and state.endswith(b',"channel":"mobile","class_version":2}')
+    assert topic == TOPIC and state.endswith(b',"channel":"mobile","class_version":3}')
     assert [(e.payment, e.channel) for e in payments(ledger)] == [("P-1", "cash"), ("P-2", "mobile")]
     assert ledger.store.read_rows(position - 1, 1)[0][4] == state

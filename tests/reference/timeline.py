@@ -223,13 +223,18 @@ def _new_event(event_class: type[EventT], **values: Any) -> EventT:
 
     The dataclass `__init__` sets each field through `object.__setattr__`, which costs more than
     all the rule checks of a typical event; the fields are still taken in declaration order and
-    every one must be given.
+    every one must be given — but who recorded it, which the rules never read (the store
+    stamps it), is unknown unless given.
     """
+    values = {**_UNPROVEN, **values}
     event = object.__new__(event_class)
     object.__setattr__(
         event, "__dict__", {name: values[name] for name in event_class.__dataclass_fields__}
     )
     return event
+
+
+_UNPROVEN = dict.fromkeys(("recorded_by", "appended_at", "appended_by"))
 
 
 def _timeline_order(event: Timeline.Event) -> tuple[dt.date, int]:
