@@ -370,7 +370,7 @@ def submit(ledger: Ledger, lines: list[Line]) -> tuple[list[int], list[str], int
 # -- the property ------------------------------------------------------------------------------
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_the_ledger_refuses_exactly_what_breaks_a_rule(data: st.DataObject) -> None:
     with tempfile.TemporaryDirectory() as directory:

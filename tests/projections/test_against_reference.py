@@ -46,7 +46,7 @@ def _population() -> st.SearchStrategy[list[tuple[str, str, str, int, int, str]]
     return st.lists(cell, max_size=12, unique_by=lambda r: (r[5], r[3], r[0], r[1], r[2]))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_sql_matches_the_reference_model_and_incremental_matches_rebuild(
     data: st.DataObject,
